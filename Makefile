@@ -1,0 +1,33 @@
+# Two commands set up everything: `make run` and `make test`.
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 8000
+CATALOG := service/translations/fr/LC_MESSAGES/messages
+
+.PHONY: setup run test bench clean
+
+$(VENV)/installed: requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(CATALOG).mo: $(CATALOG).po $(VENV)/installed
+	$(VENV)/bin/pybabel compile --statistics -d service/translations
+
+setup: $(VENV)/installed $(CATALOG).mo
+
+run: setup
+	$(FLASK) db upgrade
+	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - \
+		--access-logformat '{"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "seconds": %(L)s}' \
+		wsgi:app
+
+test: setup
+	$(PYTHON) -m pytest -n 2 -q tests
+
+bench: setup
+	$(PYTHON) bench/run.py
+
+clean:
+	rm -rf $(VENV) $(CATALOG).mo

@@ -1,0 +1,56 @@
+"""Causerie: a self-hosted comment service for blogs."""
+
+import os
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.exc import OperationalError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import errors, i18n, logs, metrics
+from .api import ArticleKey, CauserieApi, register as register_api
+from .config import Config, from_environment, instance_secret
+from .extensions import babel, cors, db, limiter, migrate
+
+
+def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
+    """Build a configured app; nothing else wires things together."""
+    app = Flask(__name__)
+    app.config.update(from_environment(os.environ if config.FROM_ENVIRONMENT else {}))
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path)
+    logs.configure(app.config["LOG_LEVEL"])
+    app.logger.handlers[:] = []  # one set of handlers: the JSON ones of the package logger
+    app.logger.parent = logs.logging.getLogger("service")
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    app.url_map.converters["article"] = ArticleKey
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.locale, default_locale=app.config["DEFAULT_LOCALE"])
+    cors.init_app(app, origins=app.config["ALLOWED_ORIGINS"], resources=[
+        r"/api/v1/articles/*", r"/api/v1/comments/*", r"/api/v1/counts"],
+        expose_headers=["ETag", "Location", "Retry-After", "Content-Language"])
+    register_api(CauserieApi(app))
+    errors.register(app)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    i18n.register(app)
+    metrics.register(app)
+    app.teardown_appcontext(_no_dangling_transaction)
+    return app
+
+
+def _database_unavailable(error: OperationalError) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The database did not answer (down, locked too long): 503, and the client may retry."""
+    db.session.rollback()
+    logs.logging.getLogger("service").error("database unavailable: %s", type(error.orig).__name__)
+    body, code = errors.render_error(503, "http.503")
+    return body, code, {"Retry-After": "5"}
+
+
+def _no_dangling_transaction(exc: BaseException | None) -> None:
+    db.session.remove()

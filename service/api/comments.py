@@ -1,0 +1,147 @@
+"""Public endpoints: post and list the comments of an article, count many articles."""
+
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
+
+from flask import Response, current_app, redirect, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from werkzeug.exceptions import UnsupportedMediaType
+
+from ..errors import DomainError, NotFound
+from ..extensions import db, limiter
+from ..metrics import COMMENTS
+from ..listing import PageCache, PageRequest, article_version, cached_page, counts
+from ..models import Comment, Status
+from ..moderation.actions import Client, submit_comment
+from ..schemas import (CommentCreateSchema, CommentPageSchema, CountsArgsSchema, CountsSchema,
+                       ListingArgsSchema, PublicCommentSchema, SubmittedCommentSchema)
+from . import json_response
+
+blp = Blueprint("comments", __name__, url_prefix="/api/v1",
+                description="What a blog page needs: post comments, list and count them.")
+
+BODY_TYPES = {"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+class InvalidEncoding(DomainError):
+    status_code, message_key = 400, "body.encoding"
+
+
+@blp.before_request
+def _readable_body() -> None:
+    """Refuse bodies we cannot read: 415 for other types, 400 for bytes that are not UTF-8."""
+    if request.method != "POST" or not request.content_length and not request.mimetype:
+        return
+    if request.mimetype not in BODY_TYPES and not request.mimetype.endswith("+json"):
+        raise UnsupportedMediaType()
+    # Werkzeug would quietly turn bad bytes into U+FFFD; a reader should hear about it.
+    if request.mimetype == "application/x-www-form-urlencoded":
+        if not _utf8_form(request.get_data(cache=True)):
+            raise InvalidEncoding()
+    elif request.mimetype == "multipart/form-data":
+        if any("\ufffd" in value for value in request.form.values()):
+            raise InvalidEncoding()
+
+
+def _utf8_form(raw: bytes) -> bool:
+    """True when every percent-decoded name and value of a urlencoded body is UTF-8."""
+    try:
+        for pair in raw.split(b"&"):
+            unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def client() -> Client:
+    """The requesting client as moderators will see it (the address ProxyFix trusts)."""
+    agent = request.user_agent.string[:500] or None
+    return Client(ip=request.remote_addr, user_agent=agent)
+
+
+def _redirect_target(url: str | None) -> str | None:
+    """A form's `redirect` if it points to an allowed origin; open redirects are refused."""
+    if not url or request.is_json:
+        return None
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    allowed = current_app.config["ALLOWED_ORIGINS"]
+    if origin in allowed or ("*" in allowed and origin == request.headers.get("Origin")):
+        return url
+    return None
+
+
+def _page_cache() -> PageCache:
+    extensions = current_app.extensions
+    if "causerie.pages" not in extensions:
+        extensions["causerie.pages"] = PageCache(current_app.config["LISTING_CACHE_SIZE"])
+    cache: PageCache = extensions["causerie.pages"]
+    return cache
+
+
+def _post_rate() -> str:
+    return str(current_app.config["POST_RATE_LIMIT"])
+
+
+def _accepted(response: Response) -> bool:
+    # Only comments that were taken count against the flood limit: a reader who
+    # forgot their name and posts again at once is not flooding.
+    return response.status_code in (201, 303)
+
+
+@blp.route("/articles/<article:article>/comments")
+class ArticleComments(MethodView):
+    decorators = [limiter.limit(_post_rate, methods=["POST"], deduct_when=_accepted)]
+
+    @blp.etag
+    @blp.arguments(ListingArgsSchema, location="query")
+    @blp.response(200, CommentPageSchema)
+    def get(self, args: dict[str, Any], article: str) -> Response:
+        """List the approved comments of an article (threaded by parent_id), a page at a time."""
+        page = PageRequest(article=article, **args)
+        article_id, version = article_version(db.session, article)
+        blp.set_etag(page.etag_data(article_id, version))  # 304 here if the client has it
+        response = json_response(cached_page(db.session, _page_cache(), page, article_id, version))
+        response.headers["Cache-Control"] = "public, no-cache"
+        return response
+
+    @blp.arguments(CommentCreateSchema, location="json_or_form")
+    @blp.response(201, SubmittedCommentSchema)
+    @blp.alt_response(303, description="A form post with an allowed `redirect` is sent there.")
+    @blp.alt_response(403, description="Comments on this article are closed.")
+    @blp.alt_response(409, description="The same comment was already posted.")
+    @blp.alt_response(413, description="The body is over MAX_CONTENT_LENGTH.")
+    @blp.alt_response(415, description="The body is neither JSON nor a form.")
+    @blp.alt_response(429, description="Posting too fast; see Retry-After.")
+    def post(self, data: dict[str, Any], article: str) -> Any:
+        """Accept a comment (JSON or a plain HTML form); it may be held for moderation."""
+        comment = submit_comment(db.session, article, data, client=client(),
+                                 settings=current_app.config)
+        current_app.logger.info("comment %s on %s: %s", comment.id, article, comment.status)
+        COMMENTS.labels(comment.status.value).inc()
+        if target := _redirect_target(data.get("redirect")):
+            return redirect(target, 303)
+        return comment, {"Location": url_for(".comment", comment_id=comment.id)}
+
+
+@blp.route("/comments/<int:comment_id>", endpoint="comment")
+class PublicComment(MethodView):
+    @blp.response(200, PublicCommentSchema)
+    def get(self, comment_id: int) -> Comment:
+        """One approved comment; a comment not approved is not found."""
+        comment = db.session.get(Comment, comment_id)
+        if comment is None or comment.status != Status.APPROVED:
+            raise NotFound()
+        return comment
+
+
+@blp.route("/counts")
+class Counts(MethodView):
+    @blp.arguments(CountsArgsSchema, location="query")
+    @blp.response(200, CountsSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Approved comments per article, for up to 100 articles at once."""
+        return {"counts": counts(db.session, args["article"])}

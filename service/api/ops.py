@@ -1,0 +1,48 @@
+"""Operations: liveness, readiness, metrics."""
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import DomainError
+from ..extensions import db
+from ..metrics import exposition
+
+blp = Blueprint("ops", __name__, description="Health, readiness and metrics.")
+
+
+class DatabaseUnavailable(DomainError):
+    status_code, message_key = 503, "http.503"
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    @blp.response(200)
+    def get(self) -> dict[str, str]:
+        """The process is alive (it checks nothing else)."""
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    @blp.response(200)
+    @blp.alt_response(503, description="The database cannot be reached.")
+    def get(self) -> dict[str, str]:
+        """The database answers a query; 503 otherwise."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            db.session.rollback()
+            raise DatabaseUnavailable(headers={"Retry-After": "5"}) from None
+        return {"status": "ready"}
+
+
+@blp.route("/metrics")
+class Metrics(MethodView):
+    @blp.response(200, content_type=CONTENT_TYPE_LATEST)
+    def get(self) -> Response:
+        """Prometheus metrics in the text exposition format."""
+        return Response(exposition(), mimetype=CONTENT_TYPE_LATEST.split(";")[0])

@@ -1,0 +1,152 @@
+"""Configuration: defaults, the documented environment variables, and their validation.
+
+Every variable is read and checked here, once, so that a bad value stops the start with
+a sentence naming the variable instead of failing later inside a request.
+"""
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SUPPORTED_LOCALES = ("fr", "en")
+
+
+class ConfigError(ValueError):
+    """An environment variable has a value the service cannot run with."""
+
+
+def database_url(url: str) -> str:
+    """Return a SQLAlchemy URL; plain `postgresql://` URLs use the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _boolean(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}.")
+
+
+def _integer(low: int, high: int) -> Callable[[str, str], int]:
+    def parse(name: str, value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
+        if not low <= number <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, not {number}.")
+        return number
+    return parse
+
+
+def _fraction(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number between 0 and 1, not {value!r}.") from None
+    if not 0.0 <= number <= 1.0:
+        raise ConfigError(f"{name} must be a number between 0 and 1, not {value!r}.")
+    return number
+
+
+def _choice(*choices: str) -> Callable[[str, str], str]:
+    def parse(name: str, value: str) -> str:
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+        return value
+    return parse
+
+
+def _words(name: str, value: str) -> list[str]:
+    return [word.strip() for word in value.replace("\n", ",").split(",") if word.strip()]
+
+
+def _text(name: str, value: str) -> str:
+    return value
+
+
+#: Every environment variable the service reads: name -> (parser, default as text).
+VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
+    "DEFAULT_LOCALE": (_choice(*SUPPORTED_LOCALES), "fr"),
+    "MODERATION": (_choice("pre", "post"), "pre"),
+    "REQUIRE_EMAIL": (_boolean, "false"),
+    "MAX_CONTENT_LENGTH": (_integer(1024, 64 * 1024 * 1024), str(1024 * 1024)),
+    "ALLOWED_ORIGINS": (_words, "*"),
+    "TRUSTED_PROXIES": (_integer(0, 10), "0"),
+    "POST_RATE_LIMIT": (_text, "1 per 15 seconds;30 per hour"),
+    "RATELIMIT_ENABLED": (_boolean, "true"),
+    "RATELIMIT_STORAGE_URI": (_text, "memory://"),
+    "MAX_LINKS": (_integer(0, 1000), "2"),
+    "HELD_WORDS": (_words, ""),
+    "BLOCKED_WORDS": (_words, ""),
+    "TRUST_RETURNING_AUTHORS": (_boolean, "true"),
+    "HONEYPOT_FIELD": (_text, "url2"),
+    "SPAM_THRESHOLD": (_fraction, "0.9"),
+    "HOLD_THRESHOLD": (_fraction, "0.5"),
+    "MIN_TRAINING": (_integer(0, 1_000_000), "20"),
+    "LOG_LEVEL": (_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+}
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Parse every documented variable, raising ConfigError with its name if one is wrong."""
+    values = {name: parse(name, environ.get(name, default))
+              for name, (parse, default) in VARIABLES.items()}
+    default_db = f"sqlite:///{PROJECT_DIR / 'causerie.db'}"
+    values["SQLALCHEMY_DATABASE_URI"] = database_url(environ.get("DATABASE_URL", default_db))
+    if values["HOLD_THRESHOLD"] > values["SPAM_THRESHOLD"]:
+        raise ConfigError("HOLD_THRESHOLD must not be above SPAM_THRESHOLD.")
+    if secret := environ.get("SECRET_KEY"):
+        values["SECRET_KEY"] = secret
+    return values
+
+
+def instance_secret(instance_path: str) -> str:
+    """Return the secret kept in the instance folder, creating it on first use."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings that are not environment variables; `create_app` reads those first.
+
+    A subclass may override any value, environment-named ones included (see TestConfig).
+    """
+
+    FROM_ENVIRONMENT = True
+    JSON_SORT_KEYS = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SUPPORTED_LOCALES = SUPPORTED_LOCALES
+    BABEL_TRANSLATION_DIRECTORIES = "translations"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "causerie"
+    API_TITLE = "Causerie"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    LISTING_CACHE_SIZE = 4096
+
+
+class TestConfig(Config):
+    """Tests: the environment is ignored (defaults apply), rate limits are off."""
+
+    FROM_ENVIRONMENT = False
+    TESTING = True
+    SECRET_KEY = "test-only-secret"
+    RATELIMIT_ENABLED = False
+    LOG_LEVEL = "WARNING"

@@ -1,0 +1,91 @@
+"""Languages: which one a request gets, and every sentence a person can read, by key.
+
+The English sentence is the gettext msgid; `translations/fr/LC_MESSAGES/messages.po`
+holds the French one. Code speaks in keys (`text.missing`); only this module knows
+sentences, so the catalog and the API contract can be checked against each other.
+"""
+
+from flask import Flask, Response, current_app, request
+from flask_babel import get_locale, lazy_gettext as _l
+
+from .limits import COUNTS_MAX, EMAIL_MAX, NAME_MAX, PAGE_MAX, TEXT_MAX, WEBSITE_MAX
+
+MESSAGES = {
+    # The form's own sentences (API.md), word for word.
+    "text.missing": _l("Please enter your comment!"),
+    "name.missing": _l("Please enter your name here"),
+    "email.invalid": _l("You have entered an incorrect email address!"),
+    "email.missing": _l("Please enter your email address here"),
+    # Other field errors.
+    "text.too_long": _l("Your comment is too long: %(max)s characters at most.", max=TEXT_MAX),
+    "name.too_long": _l("Your name is too long: %(max)s characters at most.", max=NAME_MAX),
+    "email.too_long": _l("Your email address is too long: %(max)s characters at most.", max=EMAIL_MAX),
+    "website.invalid": _l("Please enter a web address that starts with http:// or https://."),
+    "website.too_long": _l("Your web address is too long: %(max)s characters at most.", max=WEBSITE_MAX),
+    "parent.unknown": _l("The comment you are replying to does not exist or is not published."),
+    "parent.invalid": _l("The comment you are replying to must be given by its number."),
+    "field.not_text": _l("This field must be text."),
+    "field.invalid": _l("This value is not valid."),
+    "field.missing": _l("This field is required."),
+    "validation.failed": _l("Some fields need your attention."),
+    # Answers to a posted comment.
+    "comment.pending": _l("Thank you! Your comment is awaiting moderation."),
+    "comment.approved": _l("Thank you! Your comment is published."),
+    "comment.duplicate": _l("Duplicate comment detected; it looks as though you’ve already said that!"),
+    "article.closed": _l("Comments are closed on this article."),
+    # Request shape.
+    "body.invalid_json": _l("The request body is not valid JSON."),
+    "body.not_object": _l("The request body must be a JSON object."),
+    "body.encoding": _l("The request body is not valid UTF-8 text."),
+    "query.cursor": _l("This page cursor is not valid; start again from the first page."),
+    "query.limit": _l("The limit must be a whole number from %(low)s to %(high)s.", low=1, high=PAGE_MAX),
+    "query.order": _l("The order must be oldest or newest."),
+    "query.article": _l("An article key is 1 to 200 letters, digits, dots, underscores, tildes or hyphens."),
+    "query.articles": _l("Name from 1 to %(max)s articles.", max=COUNTS_MAX),
+    # HTTP errors, by status code.
+    "http.400": _l("The request is malformed."),
+    "http.401": _l("A valid moderator token is required."),
+    "http.403": _l("You are not allowed to do this."),
+    "http.404": _l("Nothing was found at this address."),
+    "http.405": _l("This method is not allowed at this address."),
+    "http.409": _l("This conflicts with the current state; reload and try again."),
+    "http.413": _l("The request is too large."),
+    "http.415": _l("Send JSON or a form (application/json, application/x-www-form-urlencoded or multipart/form-data)."),
+    "http.428": _l("This request must be conditional."),
+    "http.429": _l("You are posting too fast; please wait a moment and try again."),
+    "http.500": _l("Something went wrong on our side; please try again later."),
+    "http.503": _l("The service is temporarily unavailable; please try again later."),
+    "http.default": _l("The request could not be processed."),
+}
+
+
+def locale() -> str:
+    """The request's language: `lang` parameter, then Accept-Language, then the default."""
+    supported = current_app.config["SUPPORTED_LOCALES"]
+    if (asked := request.args.get("lang", "").lower()) in supported:
+        return asked
+    return request.accept_languages.best_match(supported) or current_app.config["DEFAULT_LOCALE"]
+
+
+def message(key: str) -> str:
+    """The sentence for `key` in the request's language (an unknown key reads as invalid)."""
+    return str(MESSAGES.get(key) or MESSAGES["field.invalid"])
+
+
+def has_message(key: str) -> bool:
+    """True when `key` names a sentence of the catalog."""
+    return key in MESSAGES
+
+
+def _content_language(response: Response) -> Response:
+    response.headers.setdefault("Content-Language", str(get_locale()))
+    response.vary.add("Accept-Language")
+    return response
+
+
+def register(app: Flask) -> None:
+    """Say on every answer which language it speaks."""
+    app.after_request(_content_language)
+
+
+__all__ = ["locale", "message", "has_message", "register", "MESSAGES"]

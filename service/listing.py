@@ -1,0 +1,108 @@
+"""The public read side: approved comments per article, and counts for many articles.
+
+A page is rendered to JSON once per article version and kept in a per-process cache:
+the article's `version` changes with every change the public can see, so one indexed
+lookup of (id, version) validates a cached page, answers If-None-Match, and keeps a
+read's cost independent of the size of the comment table.
+"""
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from cachetools import LRUCache
+from sqlalchemy.orm import Session
+
+from . import pagination
+from .models import Article, Comment, Status
+from .schemas import PublicCommentSchema
+
+_public = PublicCommentSchema(many=True)
+# Part of every ETag: changing how a page is rendered must invalidate what clients hold.
+RENDERING = 1
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    article: str
+    order: str
+    limit: int
+    cursor: str | None
+
+    def etag_data(self, article_id: int | None, version: int) -> list[Any]:
+        """What a page's content depends on, for its ETag."""
+        return [RENDERING, self.article, article_id, version, self.order, self.limit, self.cursor]
+
+
+class PageCache:
+    """A bounded, thread-safe map from (page request, article version) to rendered JSON."""
+
+    def __init__(self, size: int) -> None:
+        self._pages: LRUCache[tuple[Any, ...], bytes] = LRUCache(maxsize=size)
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        with self._lock:
+            return self._pages.get(key)
+
+    def put(self, key: tuple[Any, ...], body: bytes) -> None:
+        with self._lock:
+            self._pages[key] = body
+
+
+def article_version(session: Session, key: str) -> tuple[int | None, int]:
+    """(id, version) of an article, or (None, 0) for one that has no comment yet."""
+    row = session.execute(sa.select(Article.id, Article.version).where(Article.key == key)).first()
+    return (row.id, row.version) if row else (None, 0)
+
+
+def render_page(session: Session, request: PageRequest, article_id: int | None) -> bytes:
+    """The JSON body of one page of approved comments, oldest or newest first."""
+    position = pagination.decode(request.cursor) if request.cursor else None
+    if article_id is None:
+        return _dump(request.article, 0, [], None)
+    approved = (Comment.article_id == article_id, Comment.status == Status.APPROVED)
+    key = sa.tuple_(Comment.created_at, Comment.id)
+    newest = request.order == "newest"
+    query = (sa.select(Comment.id, Comment.parent_id, Comment.name, Comment.website,
+                       Comment.html, Comment.created_at)
+             .where(*approved)
+             .order_by(*(column.desc() if newest else column.asc()
+                         for column in (Comment.created_at, Comment.id)))
+             .limit(request.limit + 1))
+    if position:
+        query = query.where(key < sa.tuple_(*position) if newest else key > sa.tuple_(*position))
+    rows = session.execute(query).all()
+    total = session.scalar(sa.select(sa.func.count()).select_from(Comment).where(*approved))
+    more = len(rows) > request.limit
+    rows = rows[:request.limit]
+    cursor = pagination.encode(rows[-1].created_at, rows[-1].id) if more else None
+    return _dump(request.article, total or 0, rows, cursor)
+
+
+def _dump(article: str, total: int, rows: Sequence[Any], cursor: str | None) -> bytes:
+    body = {"article": article, "total": total, "items": _public.dump(rows), "next_cursor": cursor}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def cached_page(session: Session, cache: PageCache, request: PageRequest,
+                article_id: int | None, version: int) -> bytes:
+    """The page's body from the cache, rendering and keeping it on a miss."""
+    key = (request, article_id, version)
+    if (body := cache.get(key)) is None:
+        body = render_page(session, request, article_id)
+        cache.put(key, body)
+    return body
+
+
+def counts(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    """Approved comments per article key, in one query; unknown articles count 0."""
+    query = (sa.select(Article.key, sa.func.count(Comment.id))
+             .join(Comment, Comment.article_id == Article.id)
+             .where(Article.key.in_(set(keys)), Comment.status == Status.APPROVED)
+             .group_by(Article.key))
+    found: dict[str, int] = dict(session.execute(query).all())  # type: ignore[arg-type]
+    return {key: found.get(key, 0) for key in keys}

@@ -1,0 +1,135 @@
+"""The stored things: articles, comments, moderators, the audit trail, screening state."""
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, naive, as every column stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Status(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    TRASH = "trash"
+
+
+class Role(enum.StrEnum):
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+def _enum(kind: type[enum.Enum], name: str) -> sa.Enum:
+    # VARCHAR plus a CHECK named `name`, not a native type: a new value needs no ALTER TYPE.
+    return sa.Enum(kind, native_enum=False, length=16, create_constraint=True, name=name,
+                   values_callable=lambda members: [member.value for member in members])
+
+
+STATUS = _enum(Status, "status")
+ROLE = _enum(Role, "role")
+
+
+class Article(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    closed: Mapped[bool] = mapped_column(default=False)
+    # Bumped whenever what the public sees of the article changes: the listing's
+    # ETag and cache key, so a read never has to look at the comments to validate.
+    version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Comment(db.Model):
+    __table_args__ = (
+        # The public listing and the counts: one index range per article.
+        Index("ix_comment_listing", "article_id", "status", "created_at", "id"),
+        # The moderation queue, per status, oldest first.
+        Index("ix_comment_queue", "status", "created_at", "id"),
+        # Returning authors and duplicate detection look comments up by email.
+        Index("ix_comment_email_status", "email", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"), index=True)
+    name: Mapped[str] = mapped_column(String(245))
+    email: Mapped[str | None] = mapped_column(String(100))
+    website: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)                   # as written, normalized
+    html: Mapped[str] = mapped_column(Text)                   # sanitized once, on write
+    status: Mapped[Status] = mapped_column(STATUS, default=Status.PENDING)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    score: Mapped[float | None] = mapped_column()             # spam model, 0..1
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    screened_status: Mapped[Status | None] = mapped_column(_enum(Status, "screened_status"))
+    trained_as: Mapped[bool | None] = mapped_column()        # what the model learned: True=spam
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def public_status(self) -> str:
+        """What the author is told: published, or awaiting moderation (spam included)."""
+        return "approved" if self.status == Status.APPROVED else "pending"
+
+
+class Moderator(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[Role] = mapped_column(ROLE, default=Role.MODERATOR)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256, hex
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class AuditEntry(db.Model):
+    __table_args__ = (Index("ix_audit_entry_created", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Names are copied, not only linked, so the trail outlives a purge or a revocation.
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("moderator.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[int | None] = mapped_column(index=True)
+    article_key: Mapped[str | None] = mapped_column(String(200))
+    field: Mapped[str | None] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+
+class Setting(db.Model):
+    """A screening setting changed by an admin; it overrides the environment's value."""
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(sa.JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SpamToken(db.Model):
+    """How many spam and ham training comments contained a feature."""
+
+    token: Mapped[str] = mapped_column(String(100), primary_key=True)
+    spam: Mapped[int] = mapped_column(default=0)
+    ham: Mapped[int] = mapped_column(default=0)
+
+
+class SpamCorpus(db.Model):
+    """How many spam and ham comments the model has learned from (one row)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spam_total: Mapped[int] = mapped_column(default=0)
+    ham_total: Mapped[int] = mapped_column(default=0)

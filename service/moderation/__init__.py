@@ -1,0 +1,1 @@
+"""The domain: what happens to comments. Nothing here imports Flask."""

@@ -1,0 +1,30 @@
+"""Keyset cursors: an opaque token for the position after the last item of a page."""
+
+import base64
+import binascii
+from datetime import datetime
+
+from .errors import DomainError
+
+
+class InvalidCursor(DomainError):
+    status_code, message_key = 422, "query.cursor"
+
+    def __init__(self) -> None:
+        super().__init__({"cursor": ["query.cursor"]})
+
+
+def encode(created_at: datetime, id: int) -> str:
+    """An opaque, URL-safe cursor for the position (created_at, id)."""
+    raw = f"{created_at.isoformat()}|{id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str) -> tuple[datetime, int]:
+    """The position a cursor stands for; InvalidCursor if it was not made by encode()."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, id = raw.split("|")
+        return datetime.fromisoformat(stamp), int(id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCursor() from None
