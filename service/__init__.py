@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import errors, i18n, logs, metrics
 from .api import ArticleKey, CauserieApi, register as register_api
+from .cli import moderators, spam_model
 from .config import Config, from_environment, instance_secret
 from .extensions import babel, cors, db, limiter, migrate
 
@@ -21,9 +22,10 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(app.instance_path)
+    # app.logger *is* the package's "service" logger (app.name == "service"): create it
+    # first, so that configure() leaves it with one set of handlers, the JSON ones.
+    app.logger.handlers[:] = []
     logs.configure(app.config["LOG_LEVEL"])
-    app.logger.handlers[:] = []  # one set of handlers: the JSON ones of the package logger
-    app.logger.parent = logs.logging.getLogger("service")
     if proxies := app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.url_map.converters["article"] = ArticleKey
@@ -36,6 +38,8 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
         r"/api/v1/articles/*", r"/api/v1/comments/*", r"/api/v1/counts"],
         expose_headers=["ETag", "Location", "Retry-After", "Content-Language"])
     register_api(CauserieApi(app))
+    for group in (moderators, spam_model):
+        app.cli.add_command(group)
     errors.register(app)
     app.register_error_handler(OperationalError, _database_unavailable)
     i18n.register(app)

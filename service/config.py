@@ -73,6 +73,15 @@ def _text(name: str, value: str) -> str:
     return value
 
 
+def _rate(name: str, value: str) -> str:
+    from limits import parse_many
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be like '1 per 15 seconds;30 per hour', not {value!r}.") from None
+    return value
+
+
 #: Every environment variable the service reads: name -> (parser, default as text).
 VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "DEFAULT_LOCALE": (_choice(*SUPPORTED_LOCALES), "fr"),
@@ -81,14 +90,15 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "MAX_CONTENT_LENGTH": (_integer(1024, 64 * 1024 * 1024), str(1024 * 1024)),
     "ALLOWED_ORIGINS": (_words, "*"),
     "TRUSTED_PROXIES": (_integer(0, 10), "0"),
-    "POST_RATE_LIMIT": (_text, "1 per 15 seconds;30 per hour"),
+    "POST_RATE_LIMIT": (_rate, "1 per 15 seconds;30 per hour"),
     "RATELIMIT_ENABLED": (_boolean, "true"),
     "RATELIMIT_STORAGE_URI": (_text, "memory://"),
+    "RATELIMIT_KEY_PREFIX": (_text, "causerie"),
     "MAX_LINKS": (_integer(0, 1000), "2"),
     "HELD_WORDS": (_words, ""),
     "BLOCKED_WORDS": (_words, ""),
     "TRUST_RETURNING_AUTHORS": (_boolean, "true"),
-    "HONEYPOT_FIELD": (_text, "url2"),
+    "HONEYPOT_FIELD": (_text, "contact_me_by_fax_only"),
     "SPAM_THRESHOLD": (_fraction, "0.9"),
     "HOLD_THRESHOLD": (_fraction, "0.5"),
     "MIN_TRAINING": (_integer(0, 1_000_000), "20"),
@@ -131,7 +141,9 @@ class Config:
     SUPPORTED_LOCALES = SUPPORTED_LOCALES
     BABEL_TRANSLATION_DIRECTORIES = "translations"
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_KEY_PREFIX = "causerie"
+    # Redis down must not take posting down: count in memory until it is back.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     API_TITLE = "Causerie"
     API_VERSION = "1"
     OPENAPI_VERSION = "3.0.3"

@@ -54,6 +54,58 @@ class Conflict(DomainError):
     status_code, message_key = 409, "http.409"
 
 
+class Unauthenticated(DomainError):
+    """No valid moderator token: 401, with the Bearer challenge of RFC 6750."""
+
+    status_code, message_key = 401, "http.401"
+
+    def __init__(self, message_key: str = "http.401", error: str | None = None) -> None:
+        self.message_key = message_key
+        challenge = 'Bearer realm="causerie"' + (f', error="{error}"' if error else "")
+        super().__init__(headers={"WWW-Authenticate": challenge})
+
+
+class AdminOnly(DomainError):
+    status_code, message_key = 403, "auth.admin_only"
+
+
+class DetailedError(DomainError):
+    """A refusal whose body also carries data, e.g. the ids it is about (`details`).
+
+    The moderation blueprint adds `details` to the usual JSON error shape.
+    """
+
+    def __init__(self, errors: Mapping[str, list[str]], details: Mapping[str, Any]) -> None:
+        super().__init__(errors)
+        self.details = dict(details)
+
+
+class UnknownComments(DetailedError):
+    status_code, message_key = 422, "moderation.unknown_ids"
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__({"ids": ["moderation.unknown_ids"]}, {"unknown_ids": ids})
+
+
+class DecisionConflict(DetailedError):
+    """Another moderator changed the comment since this one looked (`expected_status`)."""
+
+    status_code, message_key = 409, "moderation.conflict"
+
+    def __init__(self, current: Mapping[int, str]) -> None:
+        details: dict[str, Any] = {"current": {str(id): status for id, status in current.items()}}
+        if len(current) == 1:
+            details["current_status"] = next(iter(current.values()))
+        super().__init__({"status": ["moderation.conflict"]}, details)
+
+
+class ParentNotApproved(DetailedError):
+    status_code, message_key = 409, "moderation.parent_not_approved"
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__({"status": ["moderation.parent_not_approved"]}, {"ids": ids})
+
+
 def render_error(code: int, key: str,
                  errors: Mapping[str, list[str]] | None = None) -> tuple[dict[str, Any], int]:
     """The body and status of an error, every sentence in the request's language.

@@ -8,7 +8,7 @@ sentences, so the catalog and the API contract can be checked against each other
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale, lazy_gettext as _l
 
-from .limits import COUNTS_MAX, EMAIL_MAX, NAME_MAX, PAGE_MAX, TEXT_MAX, WEBSITE_MAX
+from .limits import BULK_MAX, COUNTS_MAX, EMAIL_MAX, NAME_MAX, PAGE_MAX, TEXT_MAX, WEBSITE_MAX
 
 MESSAGES = {
     # The form's own sentences (API.md), word for word.
@@ -42,6 +42,36 @@ MESSAGES = {
     "query.order": _l("The order must be oldest or newest."),
     "query.article": _l("An article key is 1 to 200 letters, digits, dots, underscores, tildes or hyphens."),
     "query.articles": _l("Name from 1 to %(max)s articles.", max=COUNTS_MAX),
+    # Screening: why a comment was held or marked, and its settings.
+    "reason.honeypot": _l("A hidden field that people leave empty was filled in."),
+    "reason.duplicate": _l("The same comment was already posted."),
+    "reason.links": _l("It contains too many links."),
+    "reason.blocked_word": _l("It contains a blocked word."),
+    "reason.held_word": _l("It contains a word that holds comments for moderation."),
+    "reason.model_spam": _l("The spam model is almost sure it is spam."),
+    "reason.model_suspect": _l("The spam model finds it suspicious."),
+    "reason.model_unavailable": _l("The spam model could not score it."),
+    "reason.returning_author": _l("Its author has an earlier approved comment."),
+    "settings.threshold": _l("A threshold is a number from 0 to 1."),
+    "settings.thresholds_order": _l("The hold threshold must not be above the spam threshold."),
+    "settings.words": _l("A word list holds at most 1000 words of at most 100 characters each."),
+    "settings.rate": _l("This rate limit is not valid; write it like 1 per 15 seconds;30 per hour."),
+    "settings.field_name": _l("The hidden field's name is 1 to 64 letters, digits, hyphens or underscores."),
+    "settings.number": _l("This must be a whole number in the allowed range."),
+    "settings.moderation": _l("Moderation is pre or post."),
+    "field.not_boolean": _l("This field must be true or false."),
+    "query.datetime": _l("Dates are written in ISO 8601, for example 2026-11-24T10:00:00Z."),
+    "query.window": _l("The start of the period must come before its end."),
+    # Moderation.
+    "auth.token_in_query": _l("Send the moderator token in the Authorization header, never in the address."),
+    "auth.admin_only": _l("Only an administrator can do this."),
+    "status.invalid": _l("The status must be pending, approved, rejected, spam or trash."),
+    "moderation.nothing": _l("Give a new status, a corrected text, or both."),
+    "moderation.id": _l("A comment is named by its number, a whole number from 1."),
+    "moderation.ids": _l("Name from 1 to %(max)s comments by their numbers.", max=BULK_MAX),
+    "moderation.unknown_ids": _l("Some of these comments do not exist; nothing was changed."),
+    "moderation.conflict": _l("Another moderator changed this comment meanwhile; nothing was changed."),
+    "moderation.parent_not_approved": _l("This reply answers a comment that is not published; approve that one first."),
     # HTTP errors, by status code.
     "http.400": _l("The request is malformed."),
     "http.401": _l("A valid moderator token is required."),

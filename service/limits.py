@@ -9,3 +9,4 @@ PAGE_MAX = 100
 PAGE_DEFAULT = 50
 COUNTS_MAX = 100
 ID_MAX = 2**31 - 1  # an INTEGER column on every database
+BULK_MAX = 500  # comments one bulk decision may name

@@ -4,14 +4,18 @@ Error messages are message keys (`text.missing`); `i18n` turns them into sentenc
 """
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
+from limits import parse_many
 from marshmallow import fields, validate
 
 from . import i18n
 from .limits import (ARTICLE_KEY, COUNTS_MAX, EMAIL_MAX, ID_MAX, NAME_MAX, PAGE_DEFAULT, PAGE_MAX,
                      TEXT_MAX, WEBSITE_MAX)
+from .limits import BULK_MAX
+from .models import Status
 from .moderation.sanitize import normalize, to_plain
 
 TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
@@ -64,6 +68,8 @@ class CommentCreateSchema(Schema):
                 value = normalize(value).strip()
                 if key == "name":
                     value = to_plain(value)
+                elif key == "email":
+                    value = value.lower()  # one author, however they type it
                 if not value:
                     continue
             cleaned[key] = value
@@ -109,3 +115,236 @@ class CountsArgsSchema(Schema):
 
 class CountsSchema(Schema):
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+# --- screening ---
+
+def _valid_rate(value: str) -> None:
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ma.ValidationError("settings.rate") from None
+
+
+def _words(key: str) -> fields.List:
+    return fields.List(fields.String(validate=validate.Length(min=1, max=100, error="settings.words"),
+                                     error_messages={"invalid": "field.not_text"}),
+                       data_key=key, validate=validate.Length(max=1000, error="settings.words"),
+                       error_messages={"invalid": "settings.words"})
+
+
+_FRACTION = {"validate": validate.Range(min=0, max=1, error="settings.threshold"),
+             "error_messages": {"invalid": "settings.threshold"}}
+
+
+class ScreeningSettingsSchema(Schema):
+    """The settings an admin may change; keys as the environment names them, lower-cased."""
+
+    MODERATION = fields.String(data_key="moderation", validate=validate.OneOf(
+        ["pre", "post"], error="settings.moderation"))
+    REQUIRE_EMAIL = fields.Boolean(data_key="require_email",
+                                   error_messages={"invalid": "field.not_boolean"})
+    POST_RATE_LIMIT = fields.String(data_key="post_rate_limit", validate=[
+        validate.Length(min=1, max=200, error="settings.rate"), _valid_rate])
+    MAX_LINKS = fields.Integer(data_key="max_links", strict=True, validate=validate.Range(
+        min=0, max=1000, error="settings.number"), error_messages={"invalid": "settings.number"})
+    HELD_WORDS = _words("held_words")
+    BLOCKED_WORDS = _words("blocked_words")
+    TRUST_RETURNING_AUTHORS = fields.Boolean(data_key="trust_returning_authors",
+                                             error_messages={"invalid": "field.not_boolean"})
+    HONEYPOT_FIELD = fields.String(data_key="honeypot_field", validate=validate.Regexp(
+        r"^[A-Za-z0-9_-]{1,64}$", error="settings.field_name"))
+    SPAM_THRESHOLD = fields.Float(data_key="spam_threshold", **_FRACTION)
+    HOLD_THRESHOLD = fields.Float(data_key="hold_threshold", **_FRACTION)
+    MIN_TRAINING = fields.Integer(data_key="min_training", strict=True, validate=validate.Range(
+        min=0, max=1_000_000, error="settings.number"), error_messages={"invalid": "settings.number"})
+
+
+class StatsArgsSchema(Schema):
+    since = fields.DateTime(load_default=None, error_messages={"invalid": "query.datetime"})
+    until = fields.DateTime(load_default=None, error_messages={"invalid": "query.datetime"})
+
+
+class AgreementSchema(Schema):
+    true_positives = fields.Integer()
+    false_positives = fields.Integer()
+    false_negatives = fields.Integer()
+    true_negatives = fields.Integer()
+    precision = fields.Float(allow_none=True)
+    recall = fields.Float(allow_none=True)
+
+
+class ModelStatsSchema(Schema):
+    decided = fields.Integer(metadata={"description": "comments a moderator marked spam or approved"})
+    marked_spam = fields.Nested(AgreementSchema)
+    held_or_marked = fields.Nested(AgreementSchema)
+    trained_on = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class StatsSchema(Schema):
+    since = fields.DateTime(format=TIMESTAMP)
+    until = fields.DateTime(format=TIMESTAMP)
+    comments = fields.Dict(keys=fields.String(), values=fields.Integer())
+    reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
+    model = fields.Nested(ModelStatsSchema)
+
+
+# --- moderation ---
+
+def _status(**kwargs: Any) -> fields.Enum[Status]:
+    return fields.Enum(Status, by_value=True, error_messages={
+        "unknown": "status.invalid", "null": "status.invalid", "required": "status.invalid"},
+        **kwargs)
+
+
+class _PageArgsSchema(Schema):
+    limit = fields.Integer(load_default=PAGE_DEFAULT, validate=validate.Range(
+        min=1, max=PAGE_MAX, error="query.limit"), error_messages={"invalid": "query.limit"})
+    cursor = fields.String(load_default=None,
+                           validate=validate.Length(max=200, error="query.cursor"))
+
+
+class QueueArgsSchema(_PageArgsSchema):
+    status = _status(load_default=Status.PENDING)
+    article = fields.String(load_default=None, validate=validate.Regexp(
+        f"^{ARTICLE_KEY}$", error="query.article"))
+
+
+class ReasonSchema(Schema):
+    code = fields.String()
+    message = fields.Function(lambda reason: i18n.message(f"reason.{reason.get('code')}"))
+
+
+class ModerationCommentSchema(Schema):
+    """A comment as moderators see it: personal data, screening and raw text included."""
+
+    id = fields.Integer()
+    article = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+    parent_excerpt = fields.String(allow_none=True, metadata={
+        "description": "The first 200 characters of the parent's text (plain text)."})
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    text = fields.String(metadata={"description": "As written: plain text, escape it."})
+    html = fields.String(metadata={"description": "Sanitized HTML, safe to insert as is."})
+    status = fields.Enum(Status, by_value=True)
+    ip = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    score = fields.Float(allow_none=True, metadata={"description": "Spam model, 0 to 1."})
+    reasons = fields.List(fields.Nested(ReasonSchema))
+    created_at = fields.DateTime(format=TIMESTAMP)
+    updated_at = fields.DateTime(format=TIMESTAMP)
+
+    @ma.pre_dump
+    def _unwrap(self, reviewed: Any, **kwargs: Any) -> dict[str, Any]:
+        """A Reviewed reads as its comment, plus the excerpt of the comment it answers."""
+        comment = reviewed.comment
+        values = {name: getattr(comment, name) for name in self.dump_fields
+                  if name not in ("article", "parent_excerpt", "reasons")}
+        return {**values, "article": comment.article.key, "reasons": comment.reasons or [],
+                "parent_excerpt": reviewed.parent_excerpt}
+
+
+class ModerationPageSchema(Schema):
+    status = fields.Enum(Status, by_value=True)
+    article = fields.String(allow_none=True)
+    total = fields.Integer()
+    items = fields.List(fields.Nested(ModerationCommentSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ModerationUpdateSchema(Schema):
+    status = _status(load_default=None)
+    text = fields.String(load_default=None, validate=[
+        validate.Length(min=1, error="text.missing"),
+        validate.Length(max=TEXT_MAX, error="text.too_long")],
+        error_messages={"invalid": "field.not_text"},
+        metadata={"description": "A corrected text, sanitized again; the audit keeps the old one."})
+    expected_status = _status(load_default=None, metadata={
+        "description": "The status the moderator saw; if it changed meanwhile: 409, nothing done."})
+
+    @ma.pre_load
+    def _normalize(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, Mapping) and isinstance(data.get("text"), str):
+            return {**data, "text": normalize(data["text"]).strip()}
+        return data
+
+    @ma.validates_schema
+    def _something_to_do(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("status") is None and data.get("text") is None:
+            raise ma.ValidationError("moderation.nothing", field_name="status")
+
+
+class BulkDecisionSchema(Schema):
+    ids = fields.List(fields.Integer(strict=True, validate=validate.Range(
+        min=1, max=ID_MAX, error="moderation.id"), error_messages={
+        "invalid": "moderation.id", "null": "moderation.id"}), required=True,
+        validate=validate.Length(min=1, max=BULK_MAX, error="moderation.ids"), error_messages={
+        "required": "moderation.ids", "null": "moderation.ids", "invalid": "moderation.ids"})
+    status = _status(required=True)
+    expected_status = _status(load_default=None, metadata={
+        "description": "Every comment must still have this status, or 409 and nothing done."})
+
+
+class BulkResultSchema(Schema):
+    status = fields.Enum(Status, by_value=True)
+    ids = fields.List(fields.Integer())
+    changed = fields.List(fields.Integer(), metadata={"description": "ids whose status changed"})
+
+
+class DeleteArgsSchema(Schema):
+    purge = fields.Boolean(load_default=False, error_messages={"invalid": "field.not_boolean"},
+                           metadata={"description": "Admins only: delete for good, not trash."})
+
+
+class ArticleSettingsSchema(Schema):
+    article = fields.String(attribute="key", dump_only=True)
+    closed = fields.Boolean(required=True, error_messages=dict.fromkeys(
+        ("required", "null", "invalid"), "field.not_boolean"))
+
+
+def _utc(**kwargs: Any) -> fields.AwareDateTime:
+    return fields.AwareDateTime(default_timezone=UTC, load_default=None,
+                                error_messages={"invalid": "query.datetime"}, **kwargs)
+
+
+class AuditArgsSchema(_PageArgsSchema):
+    comment = fields.Integer(load_default=None, validate=validate.Range(
+        min=1, max=ID_MAX, error="moderation.id"), error_messages={"invalid": "moderation.id"})
+    moderator = fields.String(load_default=None, validate=validate.Length(
+        min=1, max=100, error="field.invalid"))
+    since = _utc(metadata={"description": "Included; UTC unless the time says otherwise."})
+    until = _utc(metadata={"description": "Excluded."})
+
+    @ma.post_load
+    def _naive_utc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Times as the database stores them: UTC, without a time zone."""
+        for key in ("since", "until"):
+            if isinstance(moment := data.get(key), datetime):
+                data[key] = moment.astimezone(UTC).replace(tzinfo=None)
+        return data
+
+    @ma.validates_schema
+    def _window(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise ma.ValidationError("query.window", field_name="until")
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Integer()
+    created_at = fields.DateTime(format=TIMESTAMP)
+    actor = fields.String(metadata={"description": "A moderator's name, or cli:<user>."})
+    moderator_id = fields.Integer(allow_none=True, metadata={
+        "description": "The moderator who decided, or whose token changed."})
+    action = fields.String()
+    comment_id = fields.Integer(allow_none=True)
+    article = fields.String(attribute="article_key", allow_none=True)
+    field = fields.String(allow_none=True)
+    old_value = fields.String(allow_none=True)
+    new_value = fields.String(allow_none=True)
+
+
+class AuditPageSchema(Schema):
+    items = fields.List(fields.Nested(AuditEntrySchema))
+    next_cursor = fields.String(allow_none=True)

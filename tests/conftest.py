@@ -2,6 +2,7 @@
 on PostgreSQL too (a schema per pytest-xdist worker, so parallel runs never collide)."""
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,15 @@ DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 @pytest.fixture(scope="session")
-def postgresql_schema(worker_id: str) -> Iterator[tuple[str, dict[str, Any]] | None]:
-    """A fresh schema on the test PostgreSQL for this worker, or None if there is none."""
+def postgresql_schema(request: pytest.FixtureRequest,
+                      worker_id: str) -> Iterator[tuple[str, dict[str, Any]] | None]:
+    """A fresh schema on the test PostgreSQL for this worker of this run, or None."""
     if not (raw := os.environ.get("TEST_DATABASE_URL")):
         yield None
         return
-    url, schema = database_url(raw), f"causerie_test_{worker_id}"
+    # Named by run and worker: two test runs on one server never share tables.
+    run = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
+    url, schema = database_url(raw), f"causerie_test_{run[:12]}_{worker_id}"
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

@@ -68,9 +68,11 @@ class CauserieApi(Api):
 
 def register(api: CauserieApi) -> None:
     """Register every resource's blueprint on the Api."""
-    from . import comments, ops
-    api.register_blueprint(comments.blp)
-    api.register_blueprint(ops.blp)
+    from ..auth import declare_scheme
+    from . import comments, moderation, ops, screening
+    declare_scheme(api)
+    for module in (comments, moderation, screening, ops):
+        api.register_blueprint(module.blp)
 
 
 def json_response(body: bytes, status: int = 200) -> Response:

@@ -1,25 +1,30 @@
 """Public endpoints: post and list the comments of an article, count many articles."""
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import Response, current_app, redirect, request, url_for
+from flask import Response, current_app, g, redirect, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
-from ..metrics import COMMENTS
 from ..listing import PageCache, PageRequest, article_version, cached_page, counts
+from ..metrics import COMMENTS
 from ..models import Comment, Status
 from ..moderation.actions import Client, submit_comment
+from ..moderation.settings import effective
 from ..schemas import (CommentCreateSchema, CommentPageSchema, CountsArgsSchema, CountsSchema,
                        ListingArgsSchema, PublicCommentSchema, SubmittedCommentSchema)
 from . import json_response
 
 blp = Blueprint("comments", __name__, url_prefix="/api/v1",
                 description="What a blog page needs: post comments, list and count them.")
+# flask-smorest documents only json/form/files as a request body; json_or_form is one too.
+blp.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                            "json_or_form": "application/json"}
 
 BODY_TYPES = {"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
 
@@ -74,6 +79,21 @@ def _redirect_target(url: str | None) -> str | None:
     return None
 
 
+def screening_settings() -> dict[str, Any]:
+    """The settings in force for this request (the environment's, or what admins saved)."""
+    if "screening_settings" not in g:
+        g.screening_settings = effective(db.session, current_app.config)
+    settings: dict[str, Any] = g.screening_settings
+    return settings
+
+
+def _honeypot(settings: dict[str, Any]) -> str | None:
+    """The hidden field's value: people leave it empty, bots fill it in."""
+    body = request.get_json(silent=True) if request.is_json else request.form
+    value = body.get(settings["HONEYPOT_FIELD"]) if isinstance(body, Mapping) else None
+    return str(value) if value not in (None, "", False) else None
+
+
 def _page_cache() -> PageCache:
     extensions = current_app.extensions
     if "causerie.pages" not in extensions:
@@ -83,7 +103,7 @@ def _page_cache() -> PageCache:
 
 
 def _post_rate() -> str:
-    return str(current_app.config["POST_RATE_LIMIT"])
+    return str(screening_settings()["POST_RATE_LIMIT"])
 
 
 def _accepted(response: Response) -> bool:
@@ -109,6 +129,8 @@ class ArticleComments(MethodView):
         return response
 
     @blp.arguments(CommentCreateSchema, location="json_or_form")
+    @blp.doc(requestBody={"content": {"application/x-www-form-urlencoded": {
+        "schema": CommentCreateSchema}}})
     @blp.response(201, SubmittedCommentSchema)
     @blp.alt_response(303, description="A form post with an allowed `redirect` is sent there.")
     @blp.alt_response(403, description="Comments on this article are closed.")
@@ -118,8 +140,9 @@ class ArticleComments(MethodView):
     @blp.alt_response(429, description="Posting too fast; see Retry-After.")
     def post(self, data: dict[str, Any], article: str) -> Any:
         """Accept a comment (JSON or a plain HTML form); it may be held for moderation."""
-        comment = submit_comment(db.session, article, data, client=client(),
-                                 settings=current_app.config)
+        settings = screening_settings()
+        comment = submit_comment(db.session, article, {**data, "honeypot": _honeypot(settings)},
+                                 client=client(), settings=settings)
         current_app.logger.info("comment %s on %s: %s", comment.id, article, comment.status)
         COMMENTS.labels(comment.status.value).inc()
         if target := _redirect_target(data.get("redirect")):

@@ -1,5 +1,6 @@
 """Use cases of the public side: submitting a comment."""
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -7,13 +8,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..errors import CommentsClosed, FieldErrors, InvalidParent
+from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
 from ..models import Article, Comment, Status, utcnow
+from . import learning
+from .rules import Draft
 from .sanitize import to_html
+from .screening import screen
 
 _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,29 +48,74 @@ def touch_article(session: Session, article_id: int) -> None:
 
 def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], *,
                    client: Client, settings: Mapping[str, Any]) -> Comment:
-    """Store a valid comment as pending (or approved in post-moderation); one commit."""
+    """Screen and store a valid comment (approved, pending or spam); one commit.
+
+    Everything screening needs is read before the first write, so a model that cannot
+    score holds the comment instead of failing the request.
+    """
     if settings["REQUIRE_EMAIL"] and not data.get("email"):
         raise FieldErrors({"email": ["email.missing"]})
     html = to_html(data["text"])
     if not html:  # e.g. only an HTML comment: nothing a reader would see
         raise FieldErrors({"text": ["text.missing"]})
-    article = article_for_comment(session, article_key)
-    if article.closed:
-        session.rollback()
+    existing = session.scalars(sa.select(Article).where(Article.key == article_key)).one_or_none()
+    if existing is not None and existing.closed:
         raise CommentsClosed()
     parent_id = data.get("parent_id")
     if parent_id is not None:
         parent = session.get(Comment, parent_id)
-        if parent is None or parent.article_id != article.id or parent.status != Status.APPROVED:
-            session.rollback()
+        if (existing is None or parent is None or parent.article_id != existing.id
+                or parent.status != Status.APPROVED):
             raise InvalidParent()
-    status = Status.APPROVED if settings["MODERATION"] == "post" else Status.PENDING
-    comment = Comment(article=article, parent_id=parent_id, name=data["name"],
-                      email=data.get("email"), website=data.get("website"), text=data["text"],
-                      html=html, status=status, screened_status=status, reasons=[],
-                      ip=client.ip, user_agent=client.user_agent)
+    draft = Draft(name=data["name"], text=data["text"], html=html, email=data.get("email"),
+                  website=data.get("website"), ip=client.ip, user_agent=client.user_agent,
+                  honeypot=data.get("honeypot"),
+                  duplicate=existing is not None and _is_duplicate(session, existing.id, data),
+                  returning_author=_is_returning(session, data),
+                  **_model_opinion(session, data, settings))
+    screening = screen(draft, settings)
+    if screening.refused:
+        session.rollback()
+        raise DuplicateComment()
+    article = article_for_comment(session, article_key)
+    comment = Comment(article=article, parent_id=parent_id, name=draft.name, email=draft.email,
+                      website=draft.website, text=draft.text, html=html, status=screening.status,
+                      screened_status=screening.status, reasons=screening.reasons,
+                      score=draft.spam_score, ip=client.ip, user_agent=client.user_agent)
     session.add(comment)
-    if status == Status.APPROVED:
+    if screening.status == Status.APPROVED:
         touch_article(session, article.id)
     session.commit()
     return comment
+
+
+def _is_duplicate(session: Session, article_id: int, data: Mapping[str, Any]) -> bool:
+    same_author = (Comment.email == data["email"]) if data.get("email") else (
+        Comment.name == data["name"])
+    # As WordPress: same article, same parent, same author, same text; trash forgotten.
+    parent = data.get("parent_id")
+    same_parent = Comment.parent_id.is_(None) if parent is None else Comment.parent_id == parent
+    return session.scalar(sa.select(sa.exists().where(
+        Comment.article_id == article_id, Comment.status != Status.TRASH, same_parent,
+        same_author, Comment.text == data["text"]))) or False
+
+
+def _is_returning(session: Session, data: Mapping[str, Any]) -> bool:
+    if not data.get("email"):
+        return False
+    return session.scalar(sa.select(sa.exists().where(
+        Comment.email == data["email"], Comment.name == data["name"],
+        Comment.status == Status.APPROVED))) or False
+
+
+def _model_opinion(session: Session, data: Mapping[str, Any],
+                   settings: Mapping[str, Any]) -> dict[str, Any]:
+    sample = learning.spam.Sample(text=data["text"], name=data["name"], website=data.get("website"))
+    try:
+        score, trained = learning.score(session, sample, settings)
+    except (SQLAlchemyError, ValueError, ArithmeticError):
+        # Never lose a comment to the model: it goes to the queue with a reason.
+        log.exception("spam model could not score a comment")
+        session.rollback()
+        return {"spam_score": None, "model_trained": False}
+    return {"spam_score": score, "model_trained": trained}

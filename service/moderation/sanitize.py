@@ -6,7 +6,7 @@ import unicodedata
 from functools import partial
 
 import bleach
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import TLDS as BLEACH_TLDS, LinkifyFilter, build_url_re
 
 # WordPress's allowed comment tags ($allowedtags in wp-includes/kses.php).
 TAGS = frozenset({"a", "abbr", "acronym", "b", "blockquote", "cite", "code", "del",
@@ -15,6 +15,11 @@ ATTRIBUTES = {"a": ["href", "title", "rel"], "abbr": ["title"], "acronym": ["tit
               "blockquote": ["cite"], "del": ["datetime"], "q": ["cite"]}
 PROTOCOLS = frozenset({"http", "https", "mailto"})
 REL = "nofollow ugc"
+# bleach's list predates the newer generic domains that blogs' readers use every day.
+NEWER_TLDS = ("app", "blog", "cloud", "design", "dev", "digital", "shop", "site", "online",
+              "page", "store", "tech", "xyz", "wiki", "social", "news", "art", "studio")
+URL_RE = build_url_re(tlds=sorted(set(BLEACH_TLDS) | set(NEWER_TLDS), reverse=True),
+                      protocols=["http", "https"])
 
 # Control characters other than tab and newline; NUL included, so it never reaches a database.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -31,7 +36,8 @@ def _rel(attrs: dict, new: bool = False) -> dict:
 
 _cleaner = bleach.Cleaner(
     tags=TAGS, attributes=ATTRIBUTES, protocols=PROTOCOLS, strip=False, strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_rel], skip_tags={"code"}, parse_email=False)],
+    filters=[partial(LinkifyFilter, callbacks=[_rel], skip_tags={"code"}, parse_email=False,
+                     url_re=URL_RE)],
 )
 
 

@@ -1,0 +1,67 @@
+"""Screening for moderators: the settings in force (admins change them) and statistics."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..auth import current_moderator, require
+from ..errors import FieldErrors
+from ..extensions import db
+from ..models import Role, utcnow
+from ..moderation.settings import KEYS, effective, update
+from ..moderation.stats import screening_stats
+from ..schemas import ScreeningSettingsSchema, StatsArgsSchema, StatsSchema
+from .moderation import no_store
+
+blp = Blueprint("screening", __name__, url_prefix="/api/v1/moderation",
+                description="For moderators: screening settings (admins change them) and "
+                            "how screening and the spam model are doing.")
+blp.after_request(no_store)
+
+
+def _in_force() -> dict[str, Any]:
+    settings = effective(db.session, current_app.config)
+    return {key: settings[key] for key in KEYS}
+
+
+@blp.route("/settings")
+class Settings(MethodView):
+    @require()
+    @blp.response(200, ScreeningSettingsSchema)
+    def get(self) -> dict[str, Any]:
+        """The screening settings in force: the environment's, or what an admin saved."""
+        return _in_force()
+
+    @require(Role.ADMIN)
+    @blp.arguments(ScreeningSettingsSchema)
+    @blp.response(200, ScreeningSettingsSchema)
+    def put(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change some settings (the others stay); each change is audited. Admins only."""
+        merged = {**_in_force(), **changes}
+        if merged["HOLD_THRESHOLD"] > merged["SPAM_THRESHOLD"]:
+            raise FieldErrors({"hold_threshold": ["settings.thresholds_order"]})
+        update(db.session, changes, current_app.config, current_moderator())
+        return _in_force()
+
+
+@blp.route("/stats")
+class Stats(MethodView):
+    @require()
+    @blp.arguments(StatsArgsSchema, location="query")
+    @blp.response(200, StatsSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Comments per status and per screening reason over a period (30 days by default),
+        and the spam model's precision and recall against the moderators' decisions."""
+        until = args["until"] or utcnow()
+        since = args["since"] or until - timedelta(days=30)
+        if since >= until:
+            raise FieldErrors({"since": ["query.window"]})
+        return screening_stats(db.session, _naive(since), _naive(until))
+
+
+def _naive(moment: datetime) -> datetime:
+    """Times are stored as naive UTC; an aware query time is converted to that."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -1,0 +1,120 @@
+"""The command line: `flask --app wsgi moderators create|list|revoke|rotate`, and
+`flask --app wsgi spam train|evaluate FILE...` for the spam model.
+
+A new token is printed once, alone on the last line, so a script can take it with
+`tail -n 1`; nothing else ever shows it again. Every change is in the audit trail,
+made by `cli:<the user running the command>`.
+"""
+
+import csv
+import getpass
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .auth import (ModeratorError, create_moderator, fingerprint, moderators as all_moderators,
+                   revoke_moderator, rotate_token)
+from .extensions import db
+from .models import Role
+from .moderation import learning, spam
+from .moderation.settings import effective
+
+moderators = AppGroup("moderators", help="Create, list, revoke and rotate moderator tokens.")
+
+
+def _operator() -> str:
+    """Who runs the command, for the audit trail: the command line holds no token."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (e.g. a container's numeric user)
+        return "cli:unknown"
+
+
+@moderators.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice([role.value for role in Role]),
+              default=Role.MODERATOR.value, show_default=True,
+              help="Admins may also purge comments and close articles.")
+def create(name: str, role: str) -> None:
+    """Create a moderator and print their token, once."""
+    try:
+        moderator, token = create_moderator(db.session, name, Role(role), _operator())
+    except ModeratorError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {moderator.role.value} {moderator.name}. "
+               "Their token follows; it is shown only this once:")
+    click.echo(token)
+
+
+@moderators.command("list")
+def list_() -> None:
+    """List moderators: name, role, state, creation date, token fingerprint."""
+    for moderator in all_moderators(db.session):
+        state = f"revoked {moderator.revoked_at:%Y-%m-%d}" if moderator.revoked_at else "active"
+        click.echo(f"{moderator.name}\t{moderator.role.value}\t{state}\t"
+                   f"created {moderator.created_at:%Y-%m-%d}\t{fingerprint(moderator)}")
+
+
+@moderators.command("revoke")
+@click.argument("name")
+def revoke(name: str) -> None:
+    """Revoke a moderator's token; it stops working at once."""
+    try:
+        moderator = revoke_moderator(db.session, name, _operator())
+    except ModeratorError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Revoked {moderator.name}.")
+
+
+@moderators.command("rotate")
+@click.argument("name")
+def rotate(name: str) -> None:
+    """Give a moderator a new token (printed once); the old one stops working at once."""
+    try:
+        moderator, token = rotate_token(db.session, name, _operator())
+    except ModeratorError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"New token for {moderator.name}; the old one no longer works. "
+               "It is shown only this once:")
+    click.echo(token)
+
+
+spam_model = AppGroup("spam", help="Train the spam model from labelled files, or evaluate it.")
+_FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@spam_model.command("train")
+@click.argument("files", nargs=-1, required=True, type=_FILES)
+def train(files: tuple[Path, ...]) -> None:
+    """Teach the stored model labelled comments (CSV: AUTHOR, CONTENT, CLASS 1=spam).
+
+    Each distinct text is learned once per call; the model adds to what it knew.
+    """
+    try:
+        rows = spam.deduplicated(row for path in files for row in spam.read_labelled_csv(path))
+    except (KeyError, ValueError, UnicodeDecodeError, csv.Error) as error:
+        raise click.ClickException(f"Cannot read the files: {error!r}") from None
+    learning.learn(db.session, [(sample, is_spam, +1) for sample, is_spam in rows])
+    db.session.commit()
+    spam_total, ham_total = learning.totals(db.session)
+    learned = sum(is_spam for _, is_spam in rows)
+    click.echo(f"Learned {len(rows)} comments ({learned} spam, {len(rows) - learned} ham). "
+               f"The model now knows {spam_total} spam and {ham_total} ham comments.")
+
+
+@spam_model.command("evaluate")
+@click.argument("files", nargs=-1, required=True, type=_FILES)
+def evaluate(files: tuple[Path, ...]) -> None:
+    """Leave-one-file-out: train on the other files, test on each one, with the thresholds
+    in force; prints precision, recall, F1, MCC and the share of ham marked spam."""
+    if len(files) < 2:
+        raise click.ClickException("Give at least two files: each is tested on the others.")
+    in_force = effective(db.session, current_app.config)
+    try:
+        report = spam.evaluate(list(files), spam_threshold=in_force["SPAM_THRESHOLD"],
+                               hold_threshold=in_force["HOLD_THRESHOLD"])
+    except (KeyError, ValueError, UnicodeDecodeError, csv.Error) as error:
+        raise click.ClickException(f"Cannot read the files: {error!r}") from None
+    click.echo(report.format())

@@ -1,0 +1,133 @@
+"""The spam model kept in the database: scoring new comments, learning from decisions.
+
+The state is `spam.MemoryModel`'s, row for row: SpamToken holds per-feature counts and
+SpamCorpus the two totals. Learning runs in the caller's transaction, so a decision and
+what the model learns from it commit (or roll back) together, on every instance at once.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..models import Comment, SpamCorpus, SpamToken, Status
+from . import spam
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+CORPUS_ID = 1
+
+
+def sample_of(comment: Comment) -> spam.Sample:
+    """What the model reads of a comment."""
+    return spam.Sample(text=comment.text, name=comment.name, website=comment.website)
+
+
+def totals(session: Session) -> tuple[int, int]:
+    """(spam, ham) comments learned so far."""
+    row = session.get(SpamCorpus, CORPUS_ID)
+    return (row.spam_total, row.ham_total) if row else (0, 0)
+
+
+def score(session: Session, sample: spam.Sample, settings: Mapping[str, Any]) -> tuple[float, bool]:
+    """The sample's spam probability, and whether the model has seen enough to judge."""
+    tokens = spam.features(sample)
+    rows = session.execute(sa.select(SpamToken.token, SpamToken.spam, SpamToken.ham)
+                           .where(SpamToken.token.in_(tokens))).all()
+    spam_total, ham_total = totals(session)
+    counts = {row.token: (row.spam, row.ham) for row in rows}
+    return (spam.score(counts, spam_total, ham_total, tokens),
+            spam.is_trained(spam_total, ham_total, settings["MIN_TRAINING"]))
+
+
+def learn(session: Session, changes: Iterable[tuple[spam.Sample, bool, int]]) -> None:
+    """Apply (sample, is_spam, +1 learn / -1 unlearn) changes as one upsert; counts stay >= 0."""
+    deltas: Counter[tuple[str, bool]] = Counter()
+    corpus: Counter[bool] = Counter()
+    for sample, is_spam, step in changes:
+        corpus[is_spam] += step
+        for token in spam.features(sample):
+            deltas[token, is_spam] += step
+    if not corpus:
+        return
+    _add_to_corpus(session, spam_delta=corpus[True], ham_delta=corpus[False])
+    merged: dict[str, list[int]] = {}
+    for (token, is_spam), step in deltas.items():
+        merged.setdefault(token, [0, 0])[0 if is_spam else 1] += step
+    # Sorted, so concurrent decisions lock rows in the same order and cannot deadlock.
+    rows = [{"token": token, "spam": s, "ham": h} for token, (s, h) in sorted(merged.items())
+            if s or h]
+    insert = _INSERTS[session.get_bind().dialect.name]
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        values = insert(SpamToken).values(chunk)
+        session.execute(values.on_conflict_do_update(index_elements=["token"], set_={
+            "spam": _floored(SpamToken.spam + values.excluded.spam),
+            "ham": _floored(SpamToken.ham + values.excluded.ham)}))
+        # A token unlearned before it was ever learned was inserted negative: floor it too.
+        if any(row["spam"] < 0 or row["ham"] < 0 for row in chunk):
+            tokens = [row["token"] for row in chunk]
+            for column in (SpamToken.spam, SpamToken.ham):
+                session.execute(sa.update(SpamToken).where(SpamToken.token.in_(tokens), column < 0)
+                                .values({column: 0}))
+
+
+def _floored(expression: Any) -> Any:
+    return sa.case((expression < 0, 0), else_=expression)
+
+
+def _add_to_corpus(session: Session, spam_delta: int, ham_delta: int) -> None:
+    insert = _INSERTS[session.get_bind().dialect.name]
+    values = insert(SpamCorpus).values(id=CORPUS_ID, spam_total=max(spam_delta, 0),
+                                       ham_total=max(ham_delta, 0))
+    session.execute(values.on_conflict_do_update(index_elements=["id"], set_={
+        "spam_total": _floored(SpamCorpus.spam_total + spam_delta),
+        "ham_total": _floored(SpamCorpus.ham_total + ham_delta)}))
+
+
+def label(status: Status, previous: bool | None) -> bool | None:
+    """What a decision teaches: spam, ham (approved), or nothing (rejected, pending).
+
+    Trash is a soft delete, not a judgement: it keeps whatever was learned before.
+    """
+    if status == Status.TRASH:
+        return previous
+    return {Status.SPAM: True, Status.APPROVED: False}.get(status)
+
+
+def learn_from_decision(session: Session, comments: Iterable[Comment], status: Status) -> None:
+    """Teach the model the moderators' decision on these comments, undoing what it no
+    longer holds true, when the session commits; records what each was learned as.
+
+    Changes wait in the session and are applied as one upsert just before the commit,
+    so a bulk decision on 500 comments costs one statement, not 500.
+    """
+    pending: list[tuple[spam.Sample, bool, int]] = session.info.setdefault(_PENDING, [])
+    for comment in comments:
+        new = label(status, comment.trained_as)
+        if new == comment.trained_as:
+            continue
+        sample = sample_of(comment)
+        if comment.trained_as is not None:
+            pending.append((sample, comment.trained_as, -1))
+        if new is not None:
+            pending.append((sample, new, +1))
+        comment.trained_as = new
+
+
+_PENDING = "causerie.spam_changes"
+
+
+@event.listens_for(Session, "before_commit")
+def _learn_pending(session: Session) -> None:
+    if changes := session.info.pop(_PENDING, None):
+        learn(session, changes)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)

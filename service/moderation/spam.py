@@ -1,0 +1,413 @@
+"""A compact Bayesian spam filter whose whole state is a table of counts.
+
+The state is, per feature, how many spam and how many ham training comments contained
+it, plus the two comment totals. That is all the database has to store, and learning
+or unlearning one comment is +1 / -1 per distinct feature, so the stored model can
+mirror `MemoryModel` exactly. Scoring is Gary Robinson's smoothed per-feature
+probability combined with Fisher's chi-square method, as in SpamBayes.
+
+Pure standard library: no flask, no sqlalchemy.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+# Defaults chosen by measurement; docs/spam-model.md says how.
+SPAM_THRESHOLD = 0.995      # score above this: marked spam
+HOLD_THRESHOLD = 0.95       # score above this (and not spam): held for a moderator
+MIN_TRAINING = 20           # spam and ham comments each, before the score is used
+
+MAX_FEATURES = 300          # features kept per comment: bounds scoring work and row look-ups
+MAX_TOKEN_LENGTH = 100      # the token column is String(100)
+MAX_TEXT_CHARS = 20_000     # text looked at per comment: bounds tokenizing work
+MAX_WORD_LENGTH = 30        # longer "words" are noise (ids, base64): summarized by length
+
+UNKNOWN_STRENGTH = 1.0      # Robinson's s: weight of the 0.5 prior against evidence
+UNKNOWN_PROBABILITY = 0.5   # Robinson's x: what a never-seen feature says
+MIN_STRENGTH = 0.1          # features with |p - 0.5| below this are ignored
+MAX_DISCRIMINATORS = 150    # only the most extreme features are combined
+
+_TAG = re.compile(r"<[^>]*>")
+_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_TLDS = ("com|net|org|info|biz|co|io|me|ly|tv|us|uk|de|fr|ru|be|ca|es|it|nl|pl|br|in|gl"
+         "|gd|to|cc|xyz|online|site|club|top|app|link|eu|ch|au")
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]+"
+    rf"|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?:/[^\s<>\"'()\[\]{{}}]*)?",
+    re.IGNORECASE,
+)
+_HOST = re.compile(r"[\w.-]+")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A comment as submitted: raw text, author name and author website."""
+
+    text: str
+    name: str = ""
+    website: str | None = None
+
+
+def _plain(text: str) -> str:
+    """Return the text without tags, entities and invisible characters, bounded in size."""
+    # NFKC folds look-alikes such as full-width "ｈｔｔｐ://" that spammers use to hide links.
+    text = unicodedata.normalize("NFKC", text[:MAX_TEXT_CHARS]).translate(_INVISIBLE)
+    return html.unescape(_TAG.sub(" ", text))
+
+
+def normalized_text(text: str) -> str:
+    """Return the text reduced to what a reader sees: the key used to find duplicates."""
+    return " ".join(_plain(text).split()).casefold()
+
+
+def _domain(url: str) -> str | None:
+    """Return the host of a URL without `www.`, or None if it has no dotted host."""
+    if "://" not in url:
+        url = "http://" + url
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # e.g. a malformed IPv6 literal: not a link worth a feature
+        return None
+    # Only word characters, dots and hyphens: a control character would break the row.
+    if not host or "." not in host or not _HOST.fullmatch(host):
+        return None
+    return host.removeprefix("www.").rstrip(".")
+
+
+def _links(raw: str, plain: str) -> list[str]:
+    """Return the distinct link targets of a text, from hrefs and from visible URLs."""
+    raw = unicodedata.normalize("NFKC", raw[:MAX_TEXT_CHARS])
+    hrefs = [html.unescape(href) for href in _HREF.findall(raw)]
+    found = hrefs + _URL.findall(plain)
+    return list(dict.fromkeys(url.rstrip(".,;:!?") for url in found))
+
+
+def _words(text: str) -> Iterator[str]:
+    """Yield lower-cased word tokens; over-long ones become a `long:` length bucket."""
+    for word in _WORD.findall(text.casefold()):
+        if len(word) > MAX_WORD_LENGTH:
+            yield f"long:{min(len(word) // 10, 9)}"
+        else:
+            yield word
+
+
+def _link_bucket(count: int) -> str:
+    """Return the link-count feature: links:0, links:1 or links:2+."""
+    return f"links:{count}" if count < 2 else "links:2+"
+
+
+def _words_and_pairs(text: str) -> Iterator[str]:
+    """Yield each word, then the pair it closes with the previous word, in reading order."""
+    previous = None
+    for word in _words(text):
+        yield word
+        if previous is not None:
+            yield f"{previous} {word}"
+        previous = word
+
+
+def features(sample: Sample) -> frozenset[str]:
+    """Return at most MAX_FEATURES distinct features, each at most MAX_TOKEN_LENGTH long."""
+    plain = _plain(sample.text)
+    links = _links(sample.text, plain)
+    websites = [sample.website] if sample.website else []
+    domains = (_domain(url) for url in links + websites)
+    # Order matters only for the cap: structural features first, then the text as read.
+    ordered = [_link_bucket(len(links))]
+    ordered += [f"domain:{domain}" for domain in domains if domain]
+    ordered += [f"name:{word}" for word in _words(_plain(sample.name[:MAX_TOKEN_LENGTH]))]
+    # URLs stay in the text on purpose: "http", "watch" and their pairs are strong clues.
+    ordered += _words_and_pairs(plain)
+    kept = dict.fromkeys(token[:MAX_TOKEN_LENGTH] for token in ordered)
+    return frozenset(list(kept)[:MAX_FEATURES])
+
+
+def _token_probability(spam: int, ham: int, spam_total: int, ham_total: int) -> float:
+    """Return Robinson's smoothed spam probability of one feature, strictly inside (0, 1)."""
+    spam_ratio = min(spam / spam_total, 1.0)
+    ham_ratio = min(ham / ham_total, 1.0)
+    ratio_sum = spam_ratio + ham_ratio
+    raw = spam_ratio / ratio_sum if ratio_sum else UNKNOWN_PROBABILITY
+    seen = spam + ham
+    return (UNKNOWN_STRENGTH * UNKNOWN_PROBABILITY + seen * raw) / (UNKNOWN_STRENGTH + seen)
+
+
+def _chi2_survival(chi2: float, degrees: int) -> float:
+    """Return P(X >= chi2) for X chi-square with an even number of degrees, in [0, 1]."""
+    half = chi2 / 2.0
+    if half <= 0.0:
+        return 1.0
+    # e^-m * sum(m^i / i!), summed relative to e^-m so that no term underflows to zero,
+    # and rescaled while summing so that a long sum of large terms cannot overflow.
+    log_scale, term, total = -half, 1.0, 1.0
+    for i in range(1, degrees // 2):
+        term *= half / i
+        total += term
+        if total > 1e200:
+            log_scale, term, total = log_scale + math.log(1e200), term / 1e200, total / 1e200
+    return min(1.0, math.exp(log_scale + math.log(total)))
+
+
+def score(counts: Mapping[str, tuple[int, int]], spam_total: int, ham_total: int,
+          tokens: Iterable[str]) -> float:
+    """Return the spam probability in [0, 1]; 0.5 ("unsure") when a class has no training."""
+    if spam_total <= 0 or ham_total <= 0:
+        return 0.5
+    clues: list[tuple[float, float]] = []
+    for token in set(tokens):
+        spam, ham = counts.get(token, (0, 0))
+        # Negative counts cannot come from learn/unlearn; a hand-edited row is read as 0.
+        probability = _token_probability(max(spam, 0), max(ham, 0), spam_total, ham_total)
+        strength = abs(probability - 0.5)
+        if strength >= MIN_STRENGTH:
+            clues.append((strength, probability))
+    if not clues:
+        return 0.5
+    # Sort on (strength, probability) so ties break the same way on every run.
+    chosen = [p for _, p in sorted(clues, reverse=True)[:MAX_DISCRIMINATORS]]
+    degrees = 2 * len(chosen)
+    ham_evidence = 1.0 - _chi2_survival(-2.0 * sum(map(math.log, chosen)), degrees)
+    spam_evidence = 1.0 - _chi2_survival(-2.0 * sum(math.log1p(-p) for p in chosen), degrees)
+    return min(1.0, max(0.0, (1.0 + spam_evidence - ham_evidence) / 2.0))
+
+
+def is_trained(spam_total: int, ham_total: int, minimum: int = MIN_TRAINING) -> bool:
+    """Return True once both classes have at least `minimum` training comments."""
+    return spam_total >= minimum and ham_total >= minimum
+
+
+@dataclass
+class MemoryModel:
+    """The count table in memory; the database-backed model mirrors it row for row."""
+
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    spam_total: int = 0
+    ham_total: int = 0
+
+    def learn(self, sample: Sample, is_spam: bool) -> None:
+        """Add one comment: +1 to its class total and to each of its distinct features."""
+        self._add(features(sample), is_spam, +1)
+
+    def unlearn(self, sample: Sample, is_spam: bool) -> None:
+        """Take back one learned comment; no count goes below zero, (0, 0) rows vanish."""
+        self._add(features(sample), is_spam, -1)
+
+    def score(self, sample: Sample) -> float:
+        """Return the spam probability of a comment in [0, 1]."""
+        return score(self.counts, self.spam_total, self.ham_total, features(sample))
+
+    def _add(self, tokens: Iterable[str], is_spam: bool, step: int) -> None:
+        """Apply +1 or -1 to the class total and to each token's count of that class."""
+        if is_spam:
+            self.spam_total = max(self.spam_total + step, 0)
+        else:
+            self.ham_total = max(self.ham_total + step, 0)
+        for token in tokens:
+            spam, ham = self.counts.get(token, (0, 0))
+            if is_spam:
+                spam = max(spam + step, 0)
+            else:
+                ham = max(ham + step, 0)
+            if spam or ham:
+                self.counts[token] = (spam, ham)
+            else:
+                self.counts.pop(token, None)
+
+
+def read_labelled_csv(path: Path | str) -> list[tuple[Sample, bool]]:
+    """Return (sample, is_spam) per row of a YouTube Spam Collection CSV; DATE is ignored."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [(Sample(text=row["CONTENT"], name=row["AUTHOR"]), row["CLASS"].strip() == "1")
+                for row in csv.DictReader(handle)]
+
+
+def _ratio(part: int, whole: int) -> float:
+    """Return part / whole, or 0.0 when whole is zero."""
+    return part / whole if whole else 0.0
+
+
+def _mcc(tp: int, fp: int, tn: int, fn: int) -> float:
+    """Return Matthews' correlation coefficient, 0.0 when a margin is empty."""
+    denominator = math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return (tp * tn - fp * fn) / denominator if denominator else 0.0
+
+
+@dataclass(frozen=True)
+class Report:
+    """Outcome counts of an evaluation; "marked spam" (score > spam threshold) is positive."""
+
+    name: str
+    tp: int = 0            # spam marked spam
+    fp: int = 0            # ham marked spam
+    tn: int = 0            # ham not marked spam (held or passed)
+    fn: int = 0            # spam not marked spam (held or passed)
+    spam_held: int = 0     # spam with hold_threshold < score <= spam_threshold
+    ham_held: int = 0      # ham with hold_threshold < score <= spam_threshold
+    skipped: int = 0       # test rows whose text was already in the training set
+    spam_threshold: float = SPAM_THRESHOLD
+    hold_threshold: float = HOLD_THRESHOLD
+    files: tuple[Report, ...] = ()
+
+    @property
+    def spam(self) -> int:
+        """Return how many spam comments were scored."""
+        return self.tp + self.fn
+
+    @property
+    def ham(self) -> int:
+        """Return how many ham comments were scored."""
+        return self.tn + self.fp
+
+    @property
+    def precision(self) -> float:
+        """Return the share of comments marked spam that are spam."""
+        return _ratio(self.tp, self.tp + self.fp)
+
+    @property
+    def recall(self) -> float:
+        """Return the share of spam that was marked spam."""
+        return _ratio(self.tp, self.spam)
+
+    @property
+    def f1(self) -> float:
+        """Return the harmonic mean of precision and recall of the spam mark."""
+        return _ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn)
+
+    @property
+    def mcc(self) -> float:
+        """Return the MCC of "marked spam" against everything else (held counts as not)."""
+        return _mcc(self.tp, self.fp, self.tn, self.fn)
+
+    @property
+    def flag_mcc(self) -> float:
+        """Return the MCC where held also counts as flagged (marked spam or held)."""
+        tp, fp = self.tp + self.spam_held, self.fp + self.ham_held
+        return _mcc(tp, fp, self.ham - fp, self.spam - tp)
+
+    @property
+    def ham_marked_spam(self) -> float:
+        """Return the share of legitimate comments marked spam."""
+        return _ratio(self.fp, self.ham)
+
+    @property
+    def spam_held_share(self) -> float:
+        """Return the share of spam that was held for a moderator."""
+        return _ratio(self.spam_held, self.spam)
+
+    @property
+    def ham_held_share(self) -> float:
+        """Return the share of ham that was held for a moderator."""
+        return _ratio(self.ham_held, self.ham)
+
+    @property
+    def spam_passed_share(self) -> float:
+        """Return the share of spam that was neither marked nor held: it would be published."""
+        return _ratio(self.fn - self.spam_held, self.spam)
+
+    def format(self) -> str:
+        """Return a readable English table: one line per file, then the total."""
+        header = (f"{'file':<24}{'spam':>6}{'ham':>6}{'tp':>6}{'fp':>5}{'tn':>6}{'fn':>5}"
+                  f"{'prec':>8}{'recall':>8}{'F1':>7}{'MCC':>7}{'flagMCC':>9}"
+                  f"{'ham>spam':>10}{'spamHeld':>10}{'hamHeld':>9}{'dupes':>7}")
+        lines = [f"Spam threshold {self.spam_threshold:g}, hold threshold "
+                 f"{self.hold_threshold:g}; MCC counts held as not spam, flagMCC as spam.",
+                 header, "-" * len(header)]
+        lines += [part._row() for part in self.files]
+        if self.files:
+            lines.append("-" * len(header))
+        lines.append(self._row())
+        return "\n".join(lines)
+
+    def _row(self) -> str:
+        """Return this report's figures as one table line."""
+        return (f"{self.name[:23]:<24}{self.spam:>6}{self.ham:>6}{self.tp:>6}{self.fp:>5}"
+                f"{self.tn:>6}{self.fn:>5}{self.precision:>8.3f}{self.recall:>8.3f}"
+                f"{self.f1:>7.3f}{self.mcc:>7.3f}{self.flag_mcc:>9.3f}"
+                f"{self.ham_marked_spam:>10.2%}{self.spam_held_share:>10.2%}"
+                f"{self.ham_held_share:>9.2%}{self.skipped:>7}")
+
+
+def tally(name: str, scored: Iterable[tuple[float, bool]], spam_threshold: float,
+          hold_threshold: float, skipped: int = 0) -> Report:
+    """Return the Report of (score, is_spam) pairs under the two thresholds."""
+    counts = dict.fromkeys(("tp", "fp", "tn", "fn", "spam_held", "ham_held"), 0)
+    for probability, is_spam in scored:
+        marked = probability > spam_threshold
+        held = not marked and probability > hold_threshold
+        key = ("tp" if marked else "fn") if is_spam else ("fp" if marked else "tn")
+        counts[key] += 1
+        if held:
+            counts["spam_held" if is_spam else "ham_held"] += 1
+    return Report(name, skipped=skipped, spam_threshold=spam_threshold,
+                  hold_threshold=hold_threshold, **counts)
+
+
+def deduplicated(rows: Iterable[tuple[Sample, bool]]) -> list[tuple[Sample, bool]]:
+    """Return the rows keeping only the first of each normalized text."""
+    seen: dict[str, tuple[Sample, bool]] = {}
+    for sample, is_spam in rows:
+        seen.setdefault(normalized_text(sample.text), (sample, is_spam))
+    return list(seen.values())
+
+
+def train(rows: Iterable[tuple[Sample, bool]]) -> MemoryModel:
+    """Return a fresh MemoryModel that has learned every row once."""
+    model = MemoryModel()
+    for sample, is_spam in rows:
+        model.learn(sample, is_spam)
+    return model
+
+
+class Split(NamedTuple):
+    """One leave-one-file-out fold: no normalized text is on both sides."""
+
+    name: str
+    training: list[tuple[Sample, bool]]  # the other files, deduplicated
+    tested: list[tuple[Sample, bool]]    # this file's rows whose text was not trained on
+    skipped: int                         # this file's rows left out as already trained on
+
+
+def splits(files: Sequence[Path | str]) -> list[Split]:
+    """Return one Split per file, in the given order."""
+    data = [(Path(path).stem, read_labelled_csv(path)) for path in files]
+    result = []
+    for index, (name, rows) in enumerate(data):
+        others = (row for other, (_, other_rows) in enumerate(data) if other != index
+                  for row in other_rows)
+        training = deduplicated(others)
+        known = {normalized_text(sample.text) for sample, _ in training}
+        tested = [row for row in rows if normalized_text(row[0].text) not in known]
+        result.append(Split(name, training, tested, len(rows) - len(tested)))
+    return result
+
+
+def combined(name: str, parts: Sequence[Report]) -> Report:
+    """Return one Report adding up the counts of parts made with the same thresholds."""
+    keys = ("tp", "fp", "tn", "fn", "spam_held", "ham_held", "skipped")
+    sums = {key: sum(getattr(part, key) for part in parts) for key in keys}
+    first = parts[0] if parts else Report(name)
+    return Report(name, spam_threshold=first.spam_threshold,
+                  hold_threshold=first.hold_threshold, files=tuple(parts), **sums)
+
+
+def evaluate(files: Sequence[Path], spam_threshold: float = SPAM_THRESHOLD,
+             hold_threshold: float = HOLD_THRESHOLD) -> Report:
+    """Return leave-one-file-out figures: each file scored by a model trained on the others."""
+    parts = []
+    for split in splits(files):
+        model = train(split.training)
+        scored = [(model.score(sample), is_spam) for sample, is_spam in split.tested]
+        parts.append(tally(split.name, scored, spam_threshold, hold_threshold, split.skipped))
+    return combined("all files", parts)

@@ -1,0 +1,49 @@
+"""What screening did over a period, and how often the model agreed with the moderators."""
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..models import Comment, Status
+from . import learning
+
+
+def _agreement(pairs: list[tuple[bool, bool]]) -> dict[str, Any]:
+    """Precision and recall of `said` against `truth` (None where undefined)."""
+    tp = sum(said and truth for said, truth in pairs)
+    fp = sum(said and not truth for said, truth in pairs)
+    fn = sum(truth and not said for said, truth in pairs)
+    tn = len(pairs) - tp - fp - fn
+    return {"true_positives": tp, "false_positives": fp, "false_negatives": fn,
+            "true_negatives": tn,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else None}
+
+
+def screening_stats(session: Session, since: datetime, until: datetime) -> dict[str, Any]:
+    """Comments per status and per screening reason created in [since, until), and the
+    model's verdicts against the moderators' decisions on those comments."""
+    window = (Comment.created_at >= since, Comment.created_at < until)
+    statuses = dict.fromkeys((status.value for status in Status), 0)
+    for status, count in session.execute(sa.select(Comment.status, sa.func.count())
+                                         .where(*window).group_by(Comment.status)):
+        statuses[status.value] = count
+    reasons: Counter[str] = Counter()
+    said_spam: list[tuple[bool, bool]] = []
+    said_suspect: list[tuple[bool, bool]] = []
+    rows = session.execute(sa.select(Comment.reasons, Comment.trained_as).where(*window)
+                           .execution_options(yield_per=1000))
+    for comment_reasons, trained_as in rows:
+        codes = {reason["code"] for reason in comment_reasons or []}
+        reasons.update(codes)
+        if trained_as is not None:  # a moderator said spam (True) or approved (False)
+            said_spam.append(("model_spam" in codes, trained_as))
+            said_suspect.append((bool(codes & {"model_spam", "model_suspect"}), trained_as))
+    spam_total, ham_total = learning.totals(session)
+    return {"since": since, "until": until, "comments": statuses, "reasons": dict(reasons),
+            "model": {"decided": len(said_spam), "marked_spam": _agreement(said_spam),
+                      "held_or_marked": _agreement(said_suspect),
+                      "trained_on": {"spam": spam_total, "ham": ham_total}}}

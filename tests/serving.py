@@ -1,0 +1,115 @@
+"""Run the real service (or any WSGI app) under gunicorn on loopback, for tests and the bench.
+
+Each server is its own process group, started with bounded waits and always killed, so
+a failing test or an interrupted bench leaves no worker behind.
+"""
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def service_environment(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment the service reads, with nothing inherited that could change a result."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DATABASE_URL", "TEST_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR")}
+    env.update({"DATABASE_URL": database_url, "SECRET_KEY": "serving-secret",
+                "LOG_LEVEL": "WARNING", "PYTHONDONTWRITEBYTECODE": "1", **extra})
+    return env
+
+
+def migrate(env: Mapping[str, str], timeout: float = 60) -> None:
+    """`flask --app wsgi db upgrade` on env's DATABASE_URL, as the Dockerfile does at start."""
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+                            cwd=PROJECT, env=dict(env), capture_output=True, text=True,
+                            timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"db upgrade failed:\n{result.stdout}\n{result.stderr}")
+
+
+def get(port: int, path: str, timeout: float = 2) -> tuple[int, bytes]:
+    """Status and body of one GET to the server on this port."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@contextmanager
+def gunicorn(app: str, env: Mapping[str, str], *, workers: int = 2, ready: str = "/healthz",
+             log: Path | None = None, startup: float = 30, cwd: Path = PROJECT,
+             extra: tuple[str, ...] = ()) -> Iterator[int]:
+    """Serve `app` ("module:variable") with sync workers on a free loopback port; yield the port.
+
+    Waits until every worker could have booted and `ready` answers 200; the whole process
+    group is terminated (then killed) on exit, whatever happened inside.
+    """
+    port = free_port()
+    output = open(log, "wb") if log else subprocess.DEVNULL
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--worker-class", "sync", "--timeout", "60",
+               "--graceful-timeout", "2",
+               "--no-control-socket",  # else every server shares ~/.gunicorn/gunicorn.ctl
+               *extra, app]
+    process = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=output,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + startup
+        answers = 0
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {process.returncode}"
+                                   + (f"; see {log}" if log else ""))
+            try:
+                status, _ = get(port, ready)
+                answers = answers + 1 if status == 200 else 0
+            except OSError:
+                answers = 0
+            if answers >= workers * 2:  # several answers in a row: the workers are up
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{app} did not answer {ready} within {startup} s")
+            time.sleep(0.1)
+        yield port
+    finally:
+        _stop(process)
+        if log:
+            output.close()  # type: ignore[union-attr]
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process group, SIGKILL after a few seconds; never raises."""
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # The arbiter gone, make sure no orphaned worker of its group is left.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

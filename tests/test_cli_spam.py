@@ -1,0 +1,56 @@
+"""`flask spam train|evaluate`: bootstrapping the stored model from labelled files."""
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from service.extensions import db
+from service.moderation import learning, spam
+from tests.conftest import DATASETS
+
+FILES = sorted((DATASETS / "youtube-spam").glob("*.csv"))
+
+
+def test_train_fills_the_stored_model(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["spam", "train", str(FILES[0]), str(FILES[1])])
+    assert result.exit_code == 0, result.output
+    rows = spam.deduplicated(row for path in FILES[:2] for row in spam.read_labelled_csv(path))
+    spam_count = sum(is_spam for _, is_spam in rows)
+    assert f"Learned {len(rows)} comments ({spam_count} spam" in result.output
+    with app.app_context():
+        assert learning.totals(db.session) == (spam_count, len(rows) - spam_count)
+        score, trained = learning.score(db.session, spam.Sample(
+            "Please subscribe to my channel and check out my video http://youtu.be/x"),
+            {"MIN_TRAINING": 20})
+    assert trained and score > 0.9
+
+
+def test_evaluate_prints_the_leave_one_file_out_figures(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["spam", "evaluate", *map(str, FILES[:3])])
+    assert result.exit_code == 0, result.output
+    assert "MCC" in result.output
+    assert f"threshold {app.config['SPAM_THRESHOLD']}" in result.output
+    for path in FILES[:3]:
+        assert path.stem in result.output
+
+
+def test_bad_files_are_clear_errors(app: Flask, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    broken = tmp_path / "broken.csv"
+    broken.write_text("just,some\nother,columns\n")
+    result = runner.invoke(args=["spam", "train", str(broken)])
+    assert result.exit_code != 0 and "Cannot read" in result.output
+    assert runner.invoke(args=["spam", "train", str(tmp_path / "missing.csv")]).exit_code != 0
+    one = runner.invoke(args=["spam", "evaluate", str(FILES[0])])
+    assert one.exit_code != 0 and "at least two" in one.output
+    with app.app_context():
+        assert learning.totals(db.session) == (0, 0)
+
+
+def test_binary_garbage_is_refused(app: Any, tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(b"\xff\xfe\x00\x81COMMENT_ID,AUTHOR\x00")
+    result = app.test_cli_runner().invoke(args=["spam", "train", str(garbage)])
+    assert result.exit_code != 0 and "Cannot read" in result.output

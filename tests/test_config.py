@@ -1,0 +1,53 @@
+"""Configuration: every variable parsed once; a bad value names itself at start."""
+
+from pathlib import Path
+
+import pytest
+
+from service.config import ConfigError, database_url, from_environment, instance_secret
+
+
+def test_defaults() -> None:
+    config = from_environment({})
+    assert config["DEFAULT_LOCALE"] == "fr" and config["MODERATION"] == "pre"
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert config["SQLALCHEMY_DATABASE_URI"].endswith("causerie.db")
+    assert config["ALLOWED_ORIGINS"] == ["*"]
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("MODERATION", "sometimes"), ("DEFAULT_LOCALE", "de"), ("MAX_LINKS", "many"),
+    ("MAX_LINKS", "-1"), ("SPAM_THRESHOLD", "1.5"), ("REQUIRE_EMAIL", "perhaps"),
+    ("POST_RATE_LIMIT", "lots"), ("TRUSTED_PROXIES", "x"), ("MAX_CONTENT_LENGTH", "10"),
+])
+def test_a_bad_value_stops_the_start_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        from_environment({name: value})
+
+
+def test_thresholds_must_be_ordered() -> None:
+    with pytest.raises(ConfigError, match="HOLD_THRESHOLD"):
+        from_environment({"SPAM_THRESHOLD": "0.5", "HOLD_THRESHOLD": "0.8"})
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("postgresql://postgres@127.0.0.1:5432/test", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+    ("postgresql+psycopg://h/db", "postgresql+psycopg://h/db"),
+    ("sqlite:///x.db", "sqlite:///x.db"),
+])
+def test_plain_postgresql_urls_use_psycopg3(url: str, expected: str) -> None:
+    assert database_url(url) == expected
+
+
+def test_lists_are_comma_or_newline_separated() -> None:
+    config = from_environment({"HELD_WORDS": "casino, poker\nloan,,", "ALLOWED_ORIGINS":
+                               "https://a.example,https://b.example"})
+    assert config["HELD_WORDS"] == ["casino", "poker", "loan"]
+    assert config["ALLOWED_ORIGINS"] == ["https://a.example", "https://b.example"]
+
+
+def test_a_secret_is_generated_once_into_the_instance_folder(tmp_path: Path) -> None:
+    first = instance_secret(str(tmp_path / "instance"))
+    assert len(first) > 40 and first == instance_secret(str(tmp_path / "instance"))
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
