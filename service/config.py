@@ -94,6 +94,7 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "RATELIMIT_ENABLED": (_boolean, "true"),
     "RATELIMIT_STORAGE_URI": (_text, "memory://"),
     "RATELIMIT_KEY_PREFIX": (_text, "causerie"),
+    "SCREENING_ENABLED": (_boolean, "true"),
     "MAX_LINKS": (_integer(0, 1000), "2"),
     "HELD_WORDS": (_words, ""),
     "BLOCKED_WORDS": (_words, ""),

@@ -146,6 +146,8 @@ class ScreeningSettingsSchema(Schema):
                                    error_messages={"invalid": "field.not_boolean"})
     POST_RATE_LIMIT = fields.String(data_key="post_rate_limit", validate=[
         validate.Length(min=1, max=200, error="settings.rate"), _valid_rate])
+    SCREENING_ENABLED = fields.Boolean(data_key="screening_enabled",
+                                       error_messages={"invalid": "field.not_boolean"})
     MAX_LINKS = fields.Integer(data_key="max_links", strict=True, validate=validate.Range(
         min=0, max=1000, error="settings.number"), error_messages={"invalid": "settings.number"})
     HELD_WORDS = _words("held_words")

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from ..models import Article, Comment, Status, utcnow
 from . import learning
 from .rules import Draft
 from .sanitize import to_html
-from .screening import screen
+from .screening import screen, unscreened
 
 _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 log = logging.getLogger(__name__)
@@ -69,11 +69,12 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
             raise InvalidParent()
     draft = Draft(name=data["name"], text=data["text"], html=html, email=data.get("email"),
                   website=data.get("website"), ip=client.ip, user_agent=client.user_agent,
-                  honeypot=data.get("honeypot"),
-                  duplicate=existing is not None and _is_duplicate(session, existing.id, data),
-                  returning_author=_is_returning(session, data),
-                  **_model_opinion(session, data, settings))
-    screening = screen(draft, settings)
+                  honeypot=data.get("honeypot"))
+    if settings["SCREENING_ENABLED"]:
+        draft = replace(draft, **_facts(session, existing, data, settings))
+        screening = screen(draft, settings)
+    else:
+        draft, screening = replace(draft, spam_score=None), unscreened(settings)
     if screening.refused:
         session.rollback()
         raise DuplicateComment()
@@ -87,6 +88,14 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
         touch_article(session, article.id)
     session.commit()
     return comment
+
+
+def _facts(session: Session, article: Article | None, data: Mapping[str, Any],
+           settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What storage knows about a draft: duplicate, returning author, the model's opinion."""
+    return {"duplicate": article is not None and _is_duplicate(session, article.id, data),
+            "returning_author": _is_returning(session, data),
+            **_model_opinion(session, data, settings)}
 
 
 def _is_duplicate(session: Session, article_id: int, data: Mapping[str, Any]) -> bool:

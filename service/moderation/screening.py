@@ -35,3 +35,8 @@ def screen(draft: Draft, settings: Mapping[str, Any], rules: Sequence[Rule] = RU
     else:
         status = Status.PENDING
     return Screening(status, None, verdicts)
+
+
+def unscreened(settings: Mapping[str, Any]) -> Screening:
+    """The status of a comment when screening is turned off: the moderation mode's."""
+    return Screening(Status.APPROVED if settings["MODERATION"] == "post" else Status.PENDING)

@@ -14,7 +14,7 @@ from ..models import Moderator, Setting
 from .decisions import record
 
 #: The settings an admin may change, as the environment names them.
-KEYS = ("MODERATION", "REQUIRE_EMAIL", "POST_RATE_LIMIT", "MAX_LINKS", "HELD_WORDS",
+KEYS = ("MODERATION", "REQUIRE_EMAIL", "POST_RATE_LIMIT", "SCREENING_ENABLED", "MAX_LINKS", "HELD_WORDS",
         "BLOCKED_WORDS", "TRUST_RETURNING_AUTHORS", "HONEYPOT_FIELD", "SPAM_THRESHOLD",
         "HOLD_THRESHOLD", "MIN_TRAINING")
 

@@ -16,6 +16,7 @@ import html
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,15 +38,15 @@ UNKNOWN_PROBABILITY = 0.5   # Robinson's x: what a never-seen feature says
 MIN_STRENGTH = 0.1          # features with |p - 0.5| below this are ignored
 MAX_DISCRIMINATORS = 150    # only the most extreme features are combined
 
-_TAG = re.compile(r"<[^>]*>")
-_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
-_TLDS = ("com|net|org|info|biz|co|io|me|ly|tv|us|uk|de|fr|ru|be|ca|es|it|nl|pl|br|in|gl"
-         "|gd|to|cc|xyz|online|site|club|top|app|link|eu|ch|au")
-_URL = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"'()\[\]{}]+"
-    rf"|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?:/[^\s<>\"'()\[\]{{}}]*)?",
-    re.IGNORECASE,
-)
+# Every pattern below runs in linear time on any input: the score is computed while the
+# reader waits, so a crafted comment must not make a regex backtrack for seconds.
+_TAG = re.compile(r"</?[a-z!][^<>]*>", re.IGNORECASE)
+_A_TAG = re.compile(r"<a\s[^<>]*>", re.IGNORECASE)
+_HREF = re.compile(r"""\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_CHUNK = re.compile(r"[^\s<>\"'()\[\]{}]+")
+_BARE_HOST = re.compile(r"(?:[a-z0-9-]+\.)+([a-z]{2,})")
+_TLDS = frozenset("com net org info biz co io me ly tv us uk de fr ru be ca es it nl pl br in"
+                  " gl gd to cc xyz online site club top app link eu ch au".split())
 _HOST = re.compile(r"[\w.-]+")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
@@ -86,11 +87,27 @@ def _domain(url: str) -> str | None:
     return host.removeprefix("www.").rstrip(".")
 
 
+def _url_in(chunk: str) -> str | None:
+    """Return the link held by a chunk of text without spaces, or None."""
+    chunk = chunk.rstrip(".,;:!?")
+    lower = chunk.lower()
+    for marker in ("https://", "http://", "www."):
+        if (start := lower.find(marker)) >= 0:
+            return chunk[start:]
+    # A bare "example.com/path": its host must end in a common top-level domain,
+    # otherwise "e.g." or "v1.5" would count as links.
+    host = re.split(r"[/?#]", lower, maxsplit=1)[0].lstrip(".-")
+    match = _BARE_HOST.fullmatch(host)
+    return chunk if match and match.group(1) in _TLDS else None
+
+
 def _links(raw: str, plain: str) -> list[str]:
     """Return the distinct link targets of a text, from hrefs and from visible URLs."""
     raw = unicodedata.normalize("NFKC", raw[:MAX_TEXT_CHARS])
-    hrefs = [html.unescape(href) for href in _HREF.findall(raw)]
-    found = hrefs + _URL.findall(plain)
+    hrefs = [html.unescape(href.group(1)) for tag in _A_TAG.finditer(raw)
+             if (href := _HREF.search(tag.group()))]
+    visible = (_url_in(chunk) for chunk in _CHUNK.findall(plain))
+    found = hrefs + [url for url in visible if url]
     return list(dict.fromkeys(url.rstrip(".,;:!?") for url in found))
 
 
@@ -122,7 +139,7 @@ def features(sample: Sample) -> frozenset[str]:
     """Return at most MAX_FEATURES distinct features, each at most MAX_TOKEN_LENGTH long."""
     plain = _plain(sample.text)
     links = _links(sample.text, plain)
-    websites = [sample.website] if sample.website else []
+    websites = [sample.website[:MAX_TEXT_CHARS]] if sample.website else []
     domains = (_domain(url) for url in links + websites)
     # Order matters only for the cap: structural features first, then the text as read.
     ordered = [_link_bucket(len(links))]
@@ -342,16 +359,19 @@ class Report:
 def tally(name: str, scored: Iterable[tuple[float, bool]], spam_threshold: float,
           hold_threshold: float, skipped: int = 0) -> Report:
     """Return the Report of (score, is_spam) pairs under the two thresholds."""
-    counts = dict.fromkeys(("tp", "fp", "tn", "fn", "spam_held", "ham_held"), 0)
+    outcomes: Counter[tuple[bool, str]] = Counter()
     for probability, is_spam in scored:
-        marked = probability > spam_threshold
-        held = not marked and probability > hold_threshold
-        key = ("tp" if marked else "fn") if is_spam else ("fp" if marked else "tn")
-        counts[key] += 1
-        if held:
-            counts["spam_held" if is_spam else "ham_held"] += 1
-    return Report(name, skipped=skipped, spam_threshold=spam_threshold,
-                  hold_threshold=hold_threshold, **counts)
+        if probability > spam_threshold:
+            outcomes[is_spam, "marked"] += 1
+        elif probability > hold_threshold:
+            outcomes[is_spam, "held"] += 1
+        else:
+            outcomes[is_spam, "passed"] += 1
+    return Report(name, tp=outcomes[True, "marked"], fp=outcomes[False, "marked"],
+                  tn=outcomes[False, "held"] + outcomes[False, "passed"],
+                  fn=outcomes[True, "held"] + outcomes[True, "passed"],
+                  spam_held=outcomes[True, "held"], ham_held=outcomes[False, "held"],
+                  skipped=skipped, spam_threshold=spam_threshold, hold_threshold=hold_threshold)
 
 
 def deduplicated(rows: Iterable[tuple[Sample, bool]]) -> list[tuple[Sample, bool]]:

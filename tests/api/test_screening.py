@@ -98,3 +98,13 @@ def test_a_model_that_cannot_score_holds_the_comment(make_app: Any) -> None:
 def test_the_score_is_stored_with_the_comment(app: Flask, client: FlaskClient) -> None:
     response = post(client)
     assert stored(app, response.get_json()["id"]).score == pytest.approx(0.5)
+
+
+def test_screening_can_be_turned_off(make_app: Any) -> None:
+    app = make_app(MODERATION="post", SCREENING_ENABLED=False, BLOCKED_WORDS=["viagra"])
+    client = app.test_client()
+    response = post(client, {"name": "Bob", "text": "viagra https://a.com https://b.org"})
+    assert response.get_json()["status"] == "approved"
+    comment = stored(app, response.get_json()["id"])
+    assert comment.reasons == [] and comment.score is None
+    assert post(client, {"name": "Bob", "text": "viagra https://a.com https://b.org"}).status_code == 201
