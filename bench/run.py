@@ -281,8 +281,10 @@ def measure_listing(urls: list[str], rounds: int, repeats: int) -> list[Scale]:
                 total = connection.exec_driver_sql("SELECT count(*) FROM comment").scalar_one()
             found.append({"cold": cold, "warm": warm, "plan": plan, "total": total,
                           "renders": [], "requests": [], "client": client})
-    for _ in range(rounds):
-        for app, seen in zip(apps, found, strict=True):
+    pairs = list(zip(apps, found, strict=True))
+    for number in range(rounds):
+        turn = number % len(pairs)  # each database goes first in turn
+        for app, seen in pairs[turn:] + pairs[:turn]:
             with app.app_context():
                 article_id, _ = article_version(db.session, ARTICLE)
                 for _ in range(repeats):

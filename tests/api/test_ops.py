@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service import create_app
 from service.config import TestConfig
+from service.extensions import db
 from service.logs import JsonFormatter
 
 COMMENTS_PATH = "/api/v1/articles/{article}/comments"
@@ -51,7 +52,6 @@ def unreachable_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
                      if request.param == "postgresql" else {})
     yield app
     with app.app_context():
-        from service.extensions import db
         db.engine.dispose()
 
 
