@@ -6,7 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .extensions import db
 
@@ -14,6 +15,11 @@ from .extensions import db
 def utcnow() -> datetime:
     """The current time in UTC, naive, as every column stores it."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def upsert(session: Session) -> Any:
+    """The session's dialect's INSERT, the one with ON CONFLICT (SQLite and PostgreSQL)."""
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
 
 
 class Status(enum.StrEnum):

@@ -6,19 +6,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
-from ..models import Article, Comment, Status, utcnow
+from ..models import Article, Comment, Status, upsert, utcnow
 from . import learning
 from .rules import Draft
 from .sanitize import to_html
 from .screening import screen, unscreened
 
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 log = logging.getLogger(__name__)
 
 
@@ -33,7 +30,7 @@ class Client:
 def article_for_comment(session: Session, key: str) -> Article:
     """The article with this key, created if new; safe when many requests create it at once."""
     now = utcnow()
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = upsert(session)
     session.execute(insert(Article).values(key=key, closed=False, version=0, created_at=now,
                                            updated_at=now)
                     .on_conflict_do_nothing(index_elements=["key"]))

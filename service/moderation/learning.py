@@ -11,14 +11,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..models import Comment, SpamCorpus, SpamToken, Status
+from ..models import Comment, SpamCorpus, SpamToken, Status, upsert
 from . import spam
 
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 CORPUS_ID = 1
 
 
@@ -61,7 +58,7 @@ def learn(session: Session, changes: Iterable[tuple[spam.Sample, bool, int]]) ->
     # Sorted, so concurrent decisions lock rows in the same order and cannot deadlock.
     rows = [{"token": token, "spam": s, "ham": h} for token, (s, h) in sorted(merged.items())
             if s or h]
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = upsert(session)
     for start in range(0, len(rows), 500):
         chunk = rows[start:start + 500]
         values = insert(SpamToken).values(chunk)
@@ -81,7 +78,7 @@ def _floored(expression: Any) -> Any:
 
 
 def _add_to_corpus(session: Session, spam_delta: int, ham_delta: int) -> None:
-    insert = _INSERTS[session.get_bind().dialect.name]
+    insert = upsert(session)
     values = insert(SpamCorpus).values(id=CORPUS_ID, spam_total=max(spam_delta, 0),
                                        ham_total=max(ham_delta, 0))
     session.execute(values.on_conflict_do_update(index_elements=["id"], set_={
