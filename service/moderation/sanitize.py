@@ -4,6 +4,7 @@ import html
 import re
 import unicodedata
 from functools import partial
+from urllib.parse import urlsplit
 
 import bleach
 from bleach.linkifier import TLDS as BLEACH_TLDS, LinkifyFilter, build_url_re
@@ -27,8 +28,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 
 def _rel(attrs: dict, new: bool = False) -> dict:
-    """Every link, written or auto-linked, is nofollow ugc; a link without an href is dropped."""
-    if (None, "href") not in attrs:
+    """Every link, written or auto-linked, is nofollow ugc; a link that is not an absolute
+    http, https or mailto address (relative, protocol-relative, none) keeps only its text."""
+    href = attrs.get((None, "href"), "")
+    if urlsplit(href).scheme.lower() not in PROTOCOLS or href.startswith("//"):
         return None  # type: ignore[return-value]  # bleach's way to remove the link
     attrs[(None, "rel")] = REL
     return attrs
@@ -54,7 +57,14 @@ def to_html(text: str) -> str:
     links. Each paragraph is cleaned on its own, so no tag opened in one leaks to the next.
     """
     cleaned = (_cleaner.clean(part).strip() for part in _PARAGRAPH_BREAK.split(normalize(text)))
-    return "".join(f"<p>{part.replace(chr(10), '<br>')}</p>" for part in cleaned if part)
+    return "".join(_paragraph(part.replace("\n", "<br>")) for part in cleaned if part)
+
+
+def _paragraph(html: str) -> str:
+    # A quotation standing alone is a block of its own: inside a <p> browsers split it.
+    if html.startswith("<blockquote") and html.endswith("</blockquote>"):
+        return html
+    return f"<p>{html}</p>"
 
 
 def to_plain(value: str) -> str:

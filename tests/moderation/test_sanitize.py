@@ -347,3 +347,15 @@ def test_a_name_reads_entities_as_characters_so_it_must_be_shown_as_text() -> No
 def test_the_checker_itself_catches_executable_markup(markup: str) -> None:
     with pytest.raises(AssertionError):
         assert_harmless(markup)
+
+
+@pytest.mark.parametrize("href", ["/relative", "//evil.example/x", "#top", "?q=1",
+                                  "page.html", "data:text/html,x", "ftp://files.example"])
+def test_only_absolute_http_https_mailto_links_survive(href: str) -> None:
+    html = to_html(f'<a href="{href}">texte</a>')
+    assert html == "<p>texte</p>"
+
+
+def test_a_quotation_alone_is_not_wrapped_in_a_paragraph() -> None:
+    assert to_html('<blockquote cite="https://a.com">cité</blockquote>\n\nréponse') == (
+        '<blockquote cite="https://a.com">cité</blockquote><p>réponse</p>')
