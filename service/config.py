@@ -112,7 +112,9 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     values = {name: parse(name, environ.get(name, default))
               for name, (parse, default) in VARIABLES.items()}
     default_db = f"sqlite:///{PROJECT_DIR / 'causerie.db'}"
-    values["SQLALCHEMY_DATABASE_URI"] = database_url(environ.get("DATABASE_URL", default_db))
+    values["SQLALCHEMY_DATABASE_URI"] = url = database_url(environ.get("DATABASE_URL", default_db))
+    # A server connection may die between requests; a SQLite file cannot.
+    values["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": not url.startswith("sqlite")}
     if values["HOLD_THRESHOLD"] > values["SPAM_THRESHOLD"]:
         raise ConfigError("HOLD_THRESHOLD must not be above SPAM_THRESHOLD.")
     if secret := environ.get("SECRET_KEY"):
@@ -138,7 +140,6 @@ class Config:
 
     FROM_ENVIRONMENT = True
     JSON_SORT_KEYS = False
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     SUPPORTED_LOCALES = SUPPORTED_LOCALES
     BABEL_TRANSLATION_DIRECTORIES = "translations"
     RATELIMIT_HEADERS_ENABLED = True

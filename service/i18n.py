@@ -5,8 +5,8 @@ holds the French one. Code speaks in keys (`text.missing`); only this module kno
 sentences, so the catalog and the API contract can be checked against each other.
 """
 
-from flask import Flask, Response, current_app, request
-from flask_babel import get_locale, lazy_gettext as _l
+from flask import Flask, Response, current_app, g, request
+from flask_babel import lazy_gettext as _l
 
 from .limits import BULK_MAX, COUNTS_MAX, EMAIL_MAX, NAME_MAX, PAGE_MAX, TEXT_MAX, WEBSITE_MAX
 
@@ -91,10 +91,13 @@ MESSAGES = {
 
 def locale() -> str:
     """The request's language: `lang` parameter, then Accept-Language, then the default."""
-    supported = current_app.config["SUPPORTED_LOCALES"]
-    if (asked := request.args.get("lang", "").lower()) in supported:
-        return asked
-    return request.accept_languages.best_match(supported) or current_app.config["DEFAULT_LOCALE"]
+    if (chosen := g.get("locale")) is None:
+        supported = current_app.config["SUPPORTED_LOCALES"]
+        if (asked := request.args.get("lang", "").lower()) not in supported:
+            asked = (request.accept_languages.best_match(supported)
+                     or current_app.config["DEFAULT_LOCALE"])
+        chosen = g.locale = asked
+    return str(chosen)
 
 
 def message(key: str) -> str:
@@ -108,7 +111,7 @@ def has_message(key: str) -> bool:
 
 
 def _content_language(response: Response) -> Response:
-    response.headers.setdefault("Content-Language", str(get_locale()))
+    response.headers.setdefault("Content-Language", locale())
     response.vary.add("Accept-Language")
     return response
 

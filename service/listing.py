@@ -53,9 +53,13 @@ class PageCache:
             self._pages[key] = body
 
 
+# Built once: every read runs it, and building a statement costs more than running it.
+_VERSION = sa.select(Article.id, Article.version).where(Article.key == sa.bindparam("key"))
+
+
 def article_version(session: Session, key: str) -> tuple[int | None, int]:
     """(id, version) of an article, or (None, 0) for one that has no comment yet."""
-    row = session.execute(sa.select(Article.id, Article.version).where(Article.key == key)).first()
+    row = session.connection().execute(_VERSION, {"key": key}).first()
     return (row.id, row.version) if row else (None, 0)
 
 

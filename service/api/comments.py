@@ -6,11 +6,11 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Response, current_app, g, redirect, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
+from ..limits import ID_MAX
 from ..listing import PageCache, PageRequest, article_version, cached_page, counts
 from ..metrics import COMMENTS
 from ..models import Comment, Status
@@ -18,7 +18,7 @@ from ..moderation.actions import Client, submit_comment
 from ..moderation.settings import effective
 from ..schemas import (CommentCreateSchema, CommentPageSchema, CountsArgsSchema, CountsSchema,
                        ListingArgsSchema, PublicCommentSchema, SubmittedCommentSchema)
-from . import json_response
+from . import Blueprint, json_response
 
 blp = Blueprint("comments", __name__, url_prefix="/api/v1",
                 description="What a blog page needs: post comments, list and count them.")
@@ -103,6 +103,9 @@ def _page_cache() -> PageCache:
 
 
 def _post_rate() -> str:
+    # Flask-Limiter asks on every method; only a POST needs the saved settings' value.
+    if request.method != "POST":
+        return str(current_app.config["POST_RATE_LIMIT"])
     return str(screening_settings()["POST_RATE_LIMIT"])
 
 
@@ -150,7 +153,7 @@ class ArticleComments(MethodView):
         return comment, {"Location": url_for(".comment", comment_id=comment.id)}
 
 
-@blp.route("/comments/<int:comment_id>", endpoint="comment")
+@blp.route(f"/comments/<int(max={ID_MAX}):comment_id>", endpoint="comment")
 class PublicComment(MethodView):
     @blp.response(200, PublicCommentSchema)
     def get(self, comment_id: int) -> Comment:
