@@ -422,7 +422,7 @@ def combined(name: str, parts: Sequence[Report]) -> Report:
                   hold_threshold=first.hold_threshold, files=tuple(parts), **sums)
 
 
-def evaluate(files: Sequence[Path], spam_threshold: float = SPAM_THRESHOLD,
+def evaluate(files: Sequence[Path | str], spam_threshold: float = SPAM_THRESHOLD,
              hold_threshold: float = HOLD_THRESHOLD) -> Report:
     """Return leave-one-file-out figures: each file scored by a model trained on the others."""
     parts = []
