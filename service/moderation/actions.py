@@ -95,7 +95,7 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
     if screening.refused:
         session.rollback()
         raise DuplicateComment()
-    article = article_for_comment(session, article_key)
+    article = existing or article_for_comment(session, article_key)
     comment = Comment(article=article, parent_id=parent_id, name=draft.name, email=draft.email,
                       website=draft.website, text=draft.text, html=html, status=screening.status,
                       screened_status=screening.status, reasons=screening.reasons,
@@ -109,29 +109,29 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
 
 def _facts(session: Session, article: Article | None, data: Mapping[str, Any],
            settings: Mapping[str, Any]) -> dict[str, Any]:
-    """What storage knows about a draft: duplicate, returning author, the model's opinion."""
-    return {"duplicate": article is not None and _is_duplicate(session, article.id, data),
-            "returning_author": _is_returning(session, data),
+    """What storage knows about a draft: duplicate, returning author (one query), and the
+    model's opinion."""
+    duplicate, returning = session.execute(sa.select(
+        _duplicate(article.id, data) if article else sa.false(),
+        _returning(data) if data.get("email") else sa.false())).one()
+    return {"duplicate": bool(duplicate), "returning_author": bool(returning),
             **_model_opinion(session, data, settings)}
 
 
-def _is_duplicate(session: Session, article_id: int, data: Mapping[str, Any]) -> bool:
+def _duplicate(article_id: int, data: Mapping[str, Any]) -> sa.Exists:
+    """As WordPress: same article, same parent, same author, same text; trash forgotten."""
     same_author = (Comment.email == data["email"]) if data.get("email") else (
         Comment.name == data["name"])
-    # As WordPress: same article, same parent, same author, same text; trash forgotten.
     parent = data.get("parent_id")
     same_parent = Comment.parent_id.is_(None) if parent is None else Comment.parent_id == parent
-    return session.scalar(sa.select(sa.exists().where(
-        Comment.article_id == article_id, Comment.status != Status.TRASH, same_parent,
-        same_author, Comment.text == data["text"]))) or False
+    return sa.exists().where(Comment.article_id == article_id, Comment.status != Status.TRASH,
+                             same_parent, same_author, Comment.text == data["text"])
 
 
-def _is_returning(session: Session, data: Mapping[str, Any]) -> bool:
-    if not data.get("email"):
-        return False
-    return session.scalar(sa.select(sa.exists().where(
-        Comment.email == data["email"], Comment.name == data["name"],
-        Comment.status == Status.APPROVED))) or False
+def _returning(data: Mapping[str, Any]) -> sa.Exists:
+    """An earlier approved comment by the same name and email."""
+    return sa.exists().where(Comment.email == data["email"], Comment.name == data["name"],
+                             Comment.status == Status.APPROVED)
 
 
 def _model_opinion(session: Session, data: Mapping[str, Any],

@@ -24,18 +24,25 @@ def sample_of(comment: Comment) -> spam.Sample:
     return spam.Sample(text=comment.text, name=comment.name, website=comment.website)
 
 
+# Built once: scoring runs them on every new comment.
+_TOTALS = sa.select(SpamCorpus.spam_total, SpamCorpus.ham_total).where(SpamCorpus.id == CORPUS_ID)
+_COUNTS = sa.select(SpamToken.token, SpamToken.spam, SpamToken.ham).where(
+    SpamToken.token.in_(sa.bindparam("tokens", expanding=True)))
+
+
 def totals(session: Session) -> tuple[int, int]:
     """(spam, ham) comments learned so far."""
-    row = session.get(SpamCorpus, CORPUS_ID)
+    row = session.connection().execute(_TOTALS).first()
     return (row.spam_total, row.ham_total) if row else (0, 0)
 
 
 def score(session: Session, sample: spam.Sample, settings: Mapping[str, Any]) -> tuple[float, bool]:
     """The sample's spam probability, and whether the model has seen enough to judge."""
     tokens = spam.features(sample)
-    rows = session.execute(sa.select(SpamToken.token, SpamToken.spam, SpamToken.ham)
-                           .where(SpamToken.token.in_(tokens))).all()
     spam_total, ham_total = totals(session)
+    if not spam_total or not ham_total:  # nothing to weigh against: no need to look
+        return spam.score({}, spam_total, ham_total, tokens), False
+    rows = session.connection().execute(_COUNTS, {"tokens": sorted(tokens)}).all()
     counts = {row.token: (row.spam, row.ham) for row in rows}
     return (spam.score(counts, spam_total, ham_total, tokens),
             spam.is_trained(spam_total, ham_total, settings["MIN_TRAINING"]))

@@ -86,6 +86,7 @@ def test_a_model_that_cannot_score_holds_the_comment(make_app: Any) -> None:
     app = make_app(MODERATION="post")
     with app.app_context():
         db.session.execute(sa.text("DROP TABLE spam_token"))
+        db.session.execute(sa.text("DROP TABLE spam_corpus"))
         db.session.commit()
     response = post(app.test_client(), {"name": "Julie", "text": "Bonjour"})
     assert response.status_code == 201
