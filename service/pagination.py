@@ -5,6 +5,7 @@ import binascii
 from datetime import datetime
 
 from .errors import DomainError
+from .limits import ID_MAX
 
 
 class InvalidCursor(DomainError):
@@ -25,6 +26,9 @@ def decode(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, id = raw.split("|")
-        return datetime.fromisoformat(stamp), int(id)
+        position = datetime.fromisoformat(stamp), int(id)
+        if not 1 <= position[1] <= ID_MAX:  # no row has it; a database could not even compare it
+            raise ValueError(id)
+        return position
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidCursor() from None

@@ -127,8 +127,10 @@ def _valid_rate(value: str) -> None:
 
 
 def _words(key: str) -> fields.List:
-    return fields.List(fields.String(validate=validate.Length(min=1, max=100, error="settings.words"),
-                                     error_messages={"invalid": "field.not_text"}),
+    return fields.List(fields.String(validate=[
+        validate.Length(min=1, max=100, error="settings.words"),
+        validate.Regexp(r"^[^\x00]*$", error="field.invalid")],  # PostgreSQL's text refuses NUL
+        error_messages={"invalid": "field.not_text"}),
                        data_key=key, validate=validate.Length(max=1000, error="settings.words"),
                        error_messages={"invalid": "settings.words"})
 
@@ -162,9 +164,25 @@ class ScreeningSettingsSchema(Schema):
         min=0, max=1_000_000, error="settings.number"), error_messages={"invalid": "settings.number"})
 
 
+def _as_naive_utc(data: dict[str, Any]) -> dict[str, Any]:
+    """`since` and `until` as the database stores times: UTC, without a time zone."""
+    for key in ("since", "until"):
+        if isinstance(moment := data.get(key), datetime) and moment.tzinfo:
+            try:
+                data[key] = moment.astimezone(UTC).replace(tzinfo=None)
+            except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+                raise ma.ValidationError("query.datetime", field_name=key) from None
+    return data
+
+
 class StatsArgsSchema(Schema):
     since = fields.DateTime(load_default=None, error_messages={"invalid": "query.datetime"})
     until = fields.DateTime(load_default=None, error_messages={"invalid": "query.datetime"})
+
+    @ma.post_load
+    def _naive_utc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """A time without a zone is UTC; one with a zone is converted (never compare both)."""
+        return _as_naive_utc(data)
 
 
 class AgreementSchema(Schema):
@@ -295,6 +313,22 @@ class BulkResultSchema(Schema):
     changed = fields.List(fields.Integer(), metadata={"description": "ids whose status changed"})
 
 
+class RefusalSchema(Schema):
+    """A moderation refusal: the usual error shape, plus the data it is about."""
+
+    code = fields.Integer()
+    status = fields.String()
+    message = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    unknown_ids = fields.List(fields.Integer(), metadata={
+        "description": "422: the ids that do not exist"})
+    current = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "409: the status each comment has now, by id"})
+    current_status = fields.String(metadata={"description": "409, one comment: its status now"})
+    ids = fields.List(fields.Integer(), metadata={
+        "description": "409: the replies whose parent would not be approved"})
+
+
 class DeleteArgsSchema(Schema):
     purge = fields.Boolean(load_default=False, error_messages={"invalid": "field.not_boolean"},
                            metadata={"description": "Admins only: delete for good, not trash."})
@@ -314,18 +348,15 @@ def _utc(**kwargs: Any) -> fields.AwareDateTime:
 class AuditArgsSchema(_PageArgsSchema):
     comment = fields.Integer(load_default=None, validate=validate.Range(
         min=1, max=ID_MAX, error="moderation.id"), error_messages={"invalid": "moderation.id"})
-    moderator = fields.String(load_default=None, validate=validate.Length(
-        min=1, max=100, error="field.invalid"))
+    moderator = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[\w.-]{1,100}$", error="field.invalid"))  # as auth.NAME: no other name exists
     since = _utc(metadata={"description": "Included; UTC unless the time says otherwise."})
     until = _utc(metadata={"description": "Excluded."})
 
     @ma.post_load
     def _naive_utc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         """Times as the database stores them: UTC, without a time zone."""
-        for key in ("since", "until"):
-            if isinstance(moment := data.get(key), datetime):
-                data[key] = moment.astimezone(UTC).replace(tzinfo=None)
-        return data
+        return _as_naive_utc(data)
 
     @ma.validates_schema
     def _window(self, data: dict[str, Any], **kwargs: Any) -> None:

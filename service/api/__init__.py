@@ -1,9 +1,13 @@
 """The HTTP API: one flask-smorest Blueprint per resource, and the Api that owns the spec."""
 
+import json
+import re
 from typing import Any
 
-from flask import Response
+import flask_smorest
+from flask import Request, Response
 from flask_smorest import Api
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
@@ -36,6 +40,40 @@ def _flatten(messages: Any) -> dict[str, list[str]]:
 
     walk(messages, ())
     return flat
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class BodyParser(FlaskParser):
+    """webargs' parser, except that a JSON body Python cannot hold or keep is a 400, not a 500:
+    nesting deeper than the stack, a number past int's digit limit, a lone surrogate (valid
+    JSON, but no character: no database can store it)."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            data = super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError) as error:
+            raise json.JSONDecodeError(str(error), "<body>", 0) from None
+        pending = [data]
+        while pending:  # no recursion: the body may be nested as deep as the parser allows
+            value = pending.pop()
+            if isinstance(value, str) and _SURROGATE.search(value):
+                raise UnicodeDecodeError("utf-8", b"", 0, 1, "lone surrogate")
+            if isinstance(value, dict):
+                pending.extend(value)
+                pending.extend(value.values())
+            elif isinstance(value, list):
+                pending.extend(value)
+        return data
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, reading bodies with BodyParser."""
+
+    ARGUMENTS_PARSER = BodyParser()
 
 
 class CauserieApi(Api):
@@ -71,8 +109,18 @@ def register(api: CauserieApi) -> None:
     from ..auth import declare_scheme
     from . import comments, moderation, ops, screening
     declare_scheme(api)
+    api.ma_plugin.converter.add_attribute_function(_timestamp)  # before any schema is documented
     for module in (comments, moderation, screening, ops):
         api.register_blueprint(module.blp)
+
+
+def _timestamp(self: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """apispec documents a strftime format as `format: null, pattern: null`, which is no valid
+    OpenAPI; ours (schemas.TIMESTAMP) is an RFC 3339 date-time in UTC."""
+    from ..schemas import TIMESTAMP
+    if getattr(field, "format", None) == TIMESTAMP:
+        return {"format": "date-time", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"}
+    return {}
 
 
 def json_response(body: bytes, status: int = 200) -> Response:

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..auth import current_moderator, require
 from ..errors import DetailedError, render_error
@@ -20,7 +19,9 @@ from ..moderation.review import (AuditPage, QueuePage, Reviewed, audit_trail, co
                                  review_queue)
 from ..schemas import (ArticleSettingsSchema, AuditArgsSchema, AuditPageSchema, BulkDecisionSchema,
                        BulkResultSchema, DeleteArgsSchema, ModerationCommentSchema,
-                       ModerationPageSchema, ModerationUpdateSchema, QueueArgsSchema)
+                       ModerationPageSchema, ModerationUpdateSchema, QueueArgsSchema,
+                       RefusalSchema)
+from . import Blueprint
 
 blp = Blueprint("moderation", __name__, url_prefix="/api/v1/moderation",
                 description="For moderators (bearer token): the queue, decisions, the audit trail.")
@@ -65,8 +66,9 @@ class ReviewedComment(MethodView):
     @require()
     @blp.arguments(ModerationUpdateSchema)
     @blp.response(200, ModerationCommentSchema)
-    @blp.alt_response(409, description="expected_status no longer holds, or the reply's parent "
-                                       "is not approved; `current_status` / `ids` say which.")
+    @blp.alt_response(409, schema=RefusalSchema,
+                      description="expected_status no longer holds, or the reply's parent "
+                                  "is not approved; `current_status` / `ids` say which.")
     def patch(self, data: dict[str, Any], comment_id: int) -> Reviewed:
         """Change a comment's status (trash included, and back) and/or correct its text."""
         return decide(db.session, comment_id, current_moderator(), status=data["status"],
@@ -90,8 +92,11 @@ class Bulk(MethodView):
     @require()
     @blp.arguments(BulkDecisionSchema)
     @blp.response(200, BulkResultSchema)
-    @blp.alt_response(409, description="expected_status no longer holds for `current`, or "
-                                       "replies (`ids`) whose parent would not be approved.")
+    @blp.alt_response(422, schema=RefusalSchema,
+                      description="Invalid fields, or ids that do not exist (`unknown_ids`).")
+    @blp.alt_response(409, schema=RefusalSchema,
+                      description="expected_status no longer holds for `current`, or "
+                                  "replies (`ids`) whose parent would not be approved.")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Give up to 500 comments one status, all or nothing (422 lists unknown ids)."""
         changed = decide_many(db.session, data["ids"], data["status"], current_moderator(),

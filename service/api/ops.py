@@ -2,7 +2,6 @@
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import DomainError
 from ..extensions import db
 from ..metrics import exposition
+from . import Blueprint
 
 blp = Blueprint("ops", __name__, description="Health, readiness and metrics.")
 

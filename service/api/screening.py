@@ -5,7 +5,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..auth import current_moderator, require
 from ..errors import FieldErrors
@@ -14,6 +13,7 @@ from ..models import Role, utcnow
 from ..moderation.settings import KEYS, effective, update
 from ..moderation.stats import screening_stats
 from ..schemas import ScreeningSettingsSchema, StatsArgsSchema, StatsSchema
+from . import Blueprint
 from .moderation import no_store
 
 blp = Blueprint("screening", __name__, url_prefix="/api/v1/moderation",
@@ -56,7 +56,7 @@ class Stats(MethodView):
         """Comments per status and per screening reason over a period (30 days by default),
         and the spam model's precision and recall against the moderators' decisions."""
         until = args["until"] or utcnow()
-        since = args["since"] or until - timedelta(days=30)
+        since = args["since"] or until - min(timedelta(days=30), until - datetime.min)
         if since >= until:
             raise FieldErrors({"since": ["query.window"]})
         return screening_stats(db.session, _naive(since), _naive(until))
