@@ -43,6 +43,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 CMD rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR" \
     && flask --app wsgi db upgrade \
     && exec gunicorn --bind "0.0.0.0:$PORT" --workers "$WEB_CONCURRENCY" --no-control-socket \
+        --limit-request-line 0 --limit-request-field_size 16384 \
         --worker-tmp-dir /dev/shm --access-logfile - \
         --access-logformat '{"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "seconds": %(L)s}' \
         wsgi:app

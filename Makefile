@@ -19,7 +19,8 @@ setup: $(VENV)/installed $(CATALOG).mo
 
 run: setup
 	$(FLASK) db upgrade
-	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --no-control-socket --access-logfile - \
+	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --no-control-socket --limit-request-line 0 \
+		--limit-request-field_size 16384 --access-logfile - \
 		--access-logformat '{"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "seconds": %(L)s}' \
 		wsgi:app
 

@@ -29,6 +29,8 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     if proxies := app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.url_map.converters["article"] = ArticleKey
+    app.json.sort_keys = False      # fields in the order API.md writes them
+    app.json.ensure_ascii = False   # "modération", not "mod\u00e9ration"
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))

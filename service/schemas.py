@@ -30,6 +30,15 @@ class Schema(ma.Schema):
     error_messages = {"type": "body.not_object"}
 
 
+class WholeNumber(fields.Integer):
+    """An integer, from JSON or from a form's text; 1.5 is refused, never cut down to 1."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 def _text(missing: str, **kwargs: Any) -> fields.String:
     return fields.String(error_messages={"required": missing, "null": missing,
                                          "invalid": "field.not_text"}, **kwargs)
@@ -47,7 +56,7 @@ class CommentCreateSchema(Schema):
         validate.Length(max=WEBSITE_MAX, error="website.too_long"),
         validate.URL(schemes={"http", "https"}, error="website.invalid")],
         error_messages={"invalid": "website.invalid"})
-    parent_id = fields.Integer(load_default=None, validate=validate.Range(
+    parent_id = WholeNumber(load_default=None, validate=validate.Range(
         min=1, max=ID_MAX, error="parent.unknown"),
         error_messages={"invalid": "parent.invalid", "null": "parent.invalid"})
     redirect = fields.String(load_default=None, load_only=True, metadata={

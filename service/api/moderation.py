@@ -6,8 +6,9 @@ every answer is `Cache-Control: no-store`: it holds personal data.
 
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
+from werkzeug.exceptions import UnsupportedMediaType
 
 from ..auth import current_moderator, require
 from ..errors import DetailedError, render_error
@@ -36,6 +37,16 @@ def no_store(response: Response) -> Response:
 
 
 blp.after_request(no_store)
+
+
+def json_only() -> None:
+    """A body that is not JSON is a 415, not a silent 422 for fields it seemed to lack."""
+    if request.method in ("POST", "PUT", "PATCH") and (request.content_length or request.mimetype):
+        if not request.is_json:
+            raise UnsupportedMediaType()
+
+
+blp.before_request(json_only)
 
 
 @blp.errorhandler(DetailedError)

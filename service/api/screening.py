@@ -14,12 +14,13 @@ from ..moderation.settings import KEYS, effective, update
 from ..moderation.stats import screening_stats
 from ..schemas import ScreeningSettingsSchema, StatsArgsSchema, StatsSchema
 from . import Blueprint
-from .moderation import no_store
+from .moderation import json_only, no_store
 
 blp = Blueprint("screening", __name__, url_prefix="/api/v1/moderation",
                 description="For moderators: screening settings (admins change them) and "
                             "how screening and the spam model are doing.")
 blp.after_request(no_store)
+blp.before_request(json_only)
 
 
 def _in_force() -> dict[str, Any]:

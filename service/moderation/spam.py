@@ -33,9 +33,9 @@ MAX_TOKEN_LENGTH = 100      # the token column is String(100)
 MAX_TEXT_CHARS = 20_000     # text looked at per comment: bounds tokenizing work
 MAX_WORD_LENGTH = 30        # longer "words" are noise (ids, base64): summarized by length
 
-UNKNOWN_STRENGTH = 1.0      # Robinson's s: weight of the 0.5 prior against evidence
+UNKNOWN_STRENGTH = 2.0      # Robinson's s: weight of the 0.5 prior against evidence
 UNKNOWN_PROBABILITY = 0.5   # Robinson's x: what a never-seen feature says
-MIN_STRENGTH = 0.1          # features with |p - 0.5| below this are ignored
+MIN_STRENGTH = 0.05         # features with |p - 0.5| below this are ignored
 MAX_DISCRIMINATORS = 150    # only the most extreme features are combined
 
 # Every pattern below runs in linear time on any input: the score is computed while the
@@ -48,6 +48,7 @@ _BARE_HOST = re.compile(r"(?:[a-z0-9-]+\.)+([a-z]{2,})")
 _TLDS = frozenset("com net org info biz co io me ly tv us uk de fr ru be ca es it nl pl br in"
                   " gl gd to cc xyz online site club top app link eu ch au".split())
 _HOST = re.compile(r"[\w.-]+")
+_SHORTENERS = frozenset("bit.ly goo.gl tinyurl.com ow.ly t.co adf.ly is.gd youtu.be".split())
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
 
@@ -120,6 +121,26 @@ def _words(text: str) -> Iterator[str]:
             yield word
 
 
+def _url_shape(url: str) -> list[str]:
+    """Return features of a link's form: path depth, query, shortener, YouTube page kind."""
+    try:
+        parts = urlsplit(url if "://" in url else "http://" + url)
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError:
+        return []
+    depth = len([part for part in parts.path.split("/") if part])
+    shape = [f"url:depth:{min(depth, 3)}"]  # 3 means 3 or more
+    if parts.query:
+        shape.append("url:query")
+    if host in _SHORTENERS:
+        shape.append("url:short")
+    if "youtube.com" in host and "watch" in parts.path:
+        shape.append("url:watch")
+    if "youtube.com" in host and ("/user/" in parts.path or "/channel/" in parts.path):
+        shape.append("url:channel")
+    return shape
+
+
 def _link_bucket(count: int) -> str:
     """Return the link-count feature: links:0, links:1 or links:2+."""
     return f"links:{count}" if count < 2 else "links:2+"
@@ -144,6 +165,7 @@ def features(sample: Sample) -> frozenset[str]:
     # Order matters only for the cap: structural features first, then the text as read.
     ordered = [_link_bucket(len(links))]
     ordered += [f"domain:{domain}" for domain in domains if domain]
+    ordered += [token for url in links for token in _url_shape(url)]
     ordered += [f"name:{word}" for word in _words(_plain(sample.name[:MAX_TOKEN_LENGTH]))]
     # URLs stay in the text on purpose: "http", "watch" and their pairs are strong clues.
     ordered += _words_and_pairs(plain)

@@ -202,3 +202,29 @@ def test_the_bulk_refusal_documents_its_unknown_ids(client: FlaskClient) -> None
     if "$ref" in schema:
         schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
     assert "unknown_ids" in schema["properties"]
+
+
+def test_a_fractional_parent_id_is_refused_not_truncated(app: Flask, client: FlaskClient) -> None:
+    parent = client.post(URL_FOR_FRACTION, json={"name": "Julie", "text": "Parent"}).get_json()["id"]
+    from tests.api.test_comments import approve_all
+    approve_all(app)
+    response = client.post(URL_FOR_FRACTION, json={"name": "Marc", "text": "Réponse",
+                                                   "parent_id": parent + 0.5})
+    assert response.status_code == 422 and list(response.get_json()["errors"]) == ["parent_id"]
+    assert client.post(URL_FOR_FRACTION, json={"name": "Marc", "text": "Réponse",
+                                               "parent_id": float(parent)}).status_code == 201
+
+
+URL_FOR_FRACTION = "/api/v1/articles/fractions/comments"
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("patch", "/api/v1/moderation/comments/1"), ("post", "/api/v1/moderation/comments/bulk"),
+    ("put", "/api/v1/moderation/settings"), ("patch", "/api/v1/moderation/articles/a"),
+])
+def test_moderation_bodies_must_be_json(client: FlaskClient, method: str, path: str) -> None:
+    for kwargs in ({"data": "status=approved", "content_type": "application/x-www-form-urlencoded"},
+                   {"data": b"x" * 2000, "content_type": ""}):
+        response = getattr(client, method)(path, **kwargs)
+        assert response.status_code == 415
+        assert response.get_json()["code"] == 415
