@@ -43,6 +43,7 @@ BENCH = Path(__file__).resolve().parent
 PROJECT = BENCH.parent
 sys.path.insert(0, str(PROJECT))
 
+from service.models import text_digest  # noqa: E402
 from service.moderation.sanitize import to_html  # noqa: E402
 from tests.serving import get, gunicorn, migrate, service_environment  # noqa: E402
 
@@ -126,8 +127,9 @@ def seed(path: Path, total: int, *, pending: int = 0, seed_value: int = 7) -> No
                     status = rng.choices(("approved", "spam", "rejected"), (85, 10, 5))[0]
                 when = (start + step * number).isoformat(sep=" ")
                 name = names[number % len(names)]
-                rows.append((article, name, f"lecteur{number}@example.org", text, html, status,
-                             "192.0.2.1", "Mozilla/5.0 (bench)", "[]", status, when, when))
+                rows.append((article, name, f"lecteur{number}@example.org", text, text_digest(text),
+                             html, status, "192.0.2.1", "Mozilla/5.0 (bench)", "[]", status, when,
+                             when))
                 if len(rows) == 20_000:
                     _insert_comments(connection, rows)
                     rows = []
@@ -138,9 +140,9 @@ def seed(path: Path, total: int, *, pending: int = 0, seed_value: int = 7) -> No
 
 def _insert_comments(connection: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     connection.executemany(
-        "INSERT INTO comment (article_id, name, email, text, html, status, ip, user_agent, "
-        "reasons, screened_status, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        "INSERT INTO comment (article_id, name, email, text, text_digest, html, status, ip, "
+        "user_agent, reasons, screened_status, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def prepare(folder: Path, total: int, *, pending: int = 0) -> str:

@@ -1,13 +1,14 @@
 """The stored things: articles, comments, moderators, the audit trail, screening state."""
 
 import enum
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from .extensions import db
 
@@ -20,6 +21,11 @@ def utcnow() -> datetime:
 def upsert(session: Session) -> Any:
     """The session's dialect's INSERT, the one with ON CONFLICT (SQLite and PostgreSQL)."""
     return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
+
+
+def text_digest(text: str) -> str:
+    """A short fixed-size stand-in for a comment's text, to find equal texts by index."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Status(enum.StrEnum):
@@ -62,8 +68,10 @@ class Comment(db.Model):
         Index("ix_comment_listing", "article_id", "status", "created_at", "id"),
         # The moderation queue, per status, oldest first.
         Index("ix_comment_queue", "status", "created_at", "id"),
-        # Returning authors and duplicate detection look comments up by email.
+        # Returning authors are looked up by email.
         Index("ix_comment_email_status", "email", "status"),
+        # Duplicate detection: one index probe, however many comments the article has.
+        Index("ix_comment_duplicate", "article_id", "text_digest"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,8 +91,14 @@ class Comment(db.Model):
     trained_as: Mapped[bool | None] = mapped_column()        # what the model learned: True=spam
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    text_digest: Mapped[str] = mapped_column(String(40))      # sha1 of text, set with it
 
     article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
+
+    @validates("text")
+    def _digest_with_text(self, key: str, text: str) -> str:
+        self.text_digest = text_digest(text)
+        return text
 
     @property
     def public_status(self) -> str:

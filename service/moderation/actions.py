@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
-from ..models import Article, Comment, Status, upsert, utcnow
+from ..models import Article, Comment, Status, text_digest, upsert, utcnow
 from . import learning
 from .rules import Draft
 from .sanitize import to_html
@@ -124,8 +124,10 @@ def _duplicate(article_id: int, data: Mapping[str, Any]) -> sa.Exists:
         Comment.name == data["name"])
     parent = data.get("parent_id")
     same_parent = Comment.parent_id.is_(None) if parent is None else Comment.parent_id == parent
-    return sa.exists().where(Comment.article_id == article_id, Comment.status != Status.TRASH,
-                             same_parent, same_author, Comment.text == data["text"])
+    return sa.exists().where(Comment.article_id == article_id,
+                             Comment.text_digest == text_digest(data["text"]),
+                             Comment.text == data["text"], Comment.status != Status.TRASH,
+                             same_parent, same_author)
 
 
 def _returning(data: Mapping[str, Any]) -> sa.Exists:

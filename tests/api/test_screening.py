@@ -109,3 +109,20 @@ def test_screening_can_be_turned_off(make_app: Any) -> None:
     comment = stored(app, response.get_json()["id"])
     assert comment.reasons == [] and comment.score is None
     assert post(client, {"name": "Bob", "text": "viagra https://a.com https://b.org"}).status_code == 201
+
+
+def test_the_duplicate_check_probes_an_index_not_the_article(tmp_path: Any) -> None:
+    """However many comments an article has, a duplicate is found by one index probe."""
+    from service import create_app
+    from service.config import TestConfig
+    from service.moderation.actions import _duplicate
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'plan.db'}")
+    with app.app_context():
+        db.create_all()
+        for data in ({"name": "Julie", "text": "Merci"},
+                     {"name": "Julie", "email": "julie@example.org", "text": "Merci"}):
+            query = sa.select(_duplicate(1, data)).compile(
+                db.engine, compile_kwargs={"literal_binds": True})
+            plan = " ".join(row[-1] for row in db.session.execute(
+                sa.text(f"EXPLAIN QUERY PLAN {query}")))
+            assert "ix_comment_duplicate" in plan, plan
