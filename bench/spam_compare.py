@@ -302,17 +302,24 @@ def ablations(files: Sequence[Path]) -> list[str]:
 
     lines.append(row("as shipped", train_bayes))
     lines.append(row("without author-name tokens", _without_names))
-    pairs, strength = spam._words_and_pairs, spam.UNKNOWN_STRENGTH
+    pairs, shape = spam._words_and_pairs, spam._url_shape
+    strength, minimum = spam.UNKNOWN_STRENGTH, spam.MIN_STRENGTH
     try:
         spam._words_and_pairs = spam._words
         lines.append(row("single words only (no word pairs)", train_bayes))
         spam._words_and_pairs = pairs
-        spam.UNKNOWN_STRENGTH = 0.45
-        lines.append(row("SpamBayes' default strength s = 0.45", train_bayes))
-        spam.UNKNOWN_STRENGTH = 2.0
-        lines.append(row("strength s = 2", train_bayes))
+        spam._url_shape = lambda url: []
+        lines.append(row("without URL-shape features", train_bayes))
+        spam._url_shape = shape
+        for s_value in (0.45, 1.0):
+            spam.UNKNOWN_STRENGTH = s_value
+            lines.append(row(f"strength s = {s_value:g}", train_bayes))
+        spam.UNKNOWN_STRENGTH = strength
+        spam.MIN_STRENGTH = 0.1
+        lines.append(row("MIN_STRENGTH = 0.1", train_bayes))
     finally:
-        spam._words_and_pairs, spam.UNKNOWN_STRENGTH = pairs, strength
+        spam._words_and_pairs, spam._url_shape = pairs, shape
+        spam.UNKNOWN_STRENGTH, spam.MIN_STRENGTH = strength, minimum
     return lines
 
 

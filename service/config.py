@@ -100,8 +100,8 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "BLOCKED_WORDS": (_words, ""),
     "TRUST_RETURNING_AUTHORS": (_boolean, "true"),
     "HONEYPOT_FIELD": (_text, "contact_me_by_fax_only"),
-    "SPAM_THRESHOLD": (_fraction, "0.995"),
-    "HOLD_THRESHOLD": (_fraction, "0.95"),
+    "SPAM_THRESHOLD": (_fraction, "0.98"),
+    "HOLD_THRESHOLD": (_fraction, "0.93"),
     "MIN_TRAINING": (_integer(0, 1_000_000), "20"),
     "LOG_LEVEL": (_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
 }

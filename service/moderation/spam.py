@@ -24,8 +24,8 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 # Defaults chosen by measurement; docs/spam-model.md says how.
-SPAM_THRESHOLD = 0.995      # score above this: marked spam
-HOLD_THRESHOLD = 0.95       # score above this (and not spam): held for a moderator
+SPAM_THRESHOLD = 0.98       # score above this: marked spam
+HOLD_THRESHOLD = 0.93       # score above this (and not spam): held for a moderator
 MIN_TRAINING = 20           # spam and ham comments each, before the score is used
 
 MAX_FEATURES = 300          # features kept per comment: bounds scoring work and row look-ups

@@ -62,6 +62,12 @@ def test_read_labelled_csv(name: str, rows: int, spam_rows: int) -> None:
     (Sample("same link http://x.org and http://x.org"), {"links:1", "domain:x.org"}, set()),
     (Sample("not a link: version 1.5 and e.g. this"), {"links:0"}, {"domain:e.g"}),
     (Sample("I <3 you, <b>really</b>"), {"3", "you", "really", "you really"}, {"b"}),
+    (Sample("watch https://www.youtube.com/watch?v=abc and bit.ly/x"),
+     {"links:2+", "url:depth:1", "url:query", "url:watch", "url:short"}, {"url:channel"}),
+    (Sample("my http://youtube.com/user/me/videos/all"), {"url:depth:3", "url:channel"},
+     {"url:query", "url:short", "url:watch"}),
+    (Sample("at example.com"), {"url:depth:0"}, {"url:depth:1"}),
+    (Sample("no links here"), set(), {"url:depth:0", "url:query"}),
 ])
 def test_features_of_text_and_links(sample: Sample, present: set[str],
                                     absent: set[str]) -> None:
@@ -270,18 +276,18 @@ def test_evaluate_uses_every_file_and_dedupes(report: Report) -> None:
 def test_evaluate_meets_the_targets_at_the_defaults(report: Report) -> None:
     # The figures measured when the defaults were chosen (docs/spam-model.md): a drop fails.
     assert report.ham_marked_spam <= 0.01
-    assert report.fp <= 7
+    assert report.fp <= 6
     assert report.precision >= 0.985
-    assert report.mcc >= 0.80
-    assert report.flag_mcc >= 0.84
-    assert report.spam_held_share <= 0.12
-    assert report.ham_held_share <= 0.06
-    assert report.spam_passed_share <= 0.10
+    assert report.mcc >= 0.815
+    assert report.flag_mcc >= 0.85
+    assert report.spam_held_share <= 0.09
+    assert report.ham_held_share <= 0.04
+    assert report.spam_passed_share <= 0.12
 
 
 def test_report_format_is_a_readable_table(report: Report) -> None:
     text = report.format()
-    assert "Spam threshold 0.995, hold threshold 0.95" in text
+    assert "Spam threshold 0.98, hold threshold 0.93" in text
     for name in ("Youtube01-Psy", "Youtube05-Shakira", "all files"):
         assert name in text
     assert f"{report.mcc:.3f}" in text.splitlines()[-1]
