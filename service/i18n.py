@@ -111,8 +111,14 @@ def has_message(key: str) -> bool:
 
 
 def _content_language(response: Response) -> Response:
-    response.headers.setdefault("Content-Language", locale())
-    response.vary.add("Accept-Language")
+    headers = response.headers
+    headers.setdefault("Content-Language", locale())
+    # Vary is usually empty (or Origin, from CORS): append without parsing it as a set.
+    vary = headers.get("Vary")
+    if not vary:
+        headers["Vary"] = "Accept-Language"
+    elif "accept-language" not in vary.lower():
+        headers["Vary"] = f"{vary}, Accept-Language"
     return response
 
 

@@ -6,6 +6,7 @@ lookup of (id, version) validates a cached page, answers If-None-Match, and keep
 read's cost independent of the size of the comment table.
 """
 
+import functools
 import json
 import threading
 from collections.abc import Sequence
@@ -53,14 +54,37 @@ class PageCache:
             self._pages[key] = body
 
 
-# Built once: every read runs it, and building a statement costs more than running it.
 _VERSION = sa.select(Article.id, Article.version).where(Article.key == sa.bindparam("key"))
 
 
+@functools.cache
+def _version_sql(dialect: sa.Dialect) -> tuple[str, bool]:
+    """The version look-up in this dialect's SQL, and whether it takes positional params."""
+    compiled = _VERSION.compile(dialect=dialect)
+    return compiled.string, bool(compiled.positiontup)
+
+
 def article_version(session: Session, key: str) -> tuple[int | None, int]:
-    """(id, version) of an article, or (None, 0) for one that has no comment yet."""
-    row = session.connection().execute(_VERSION, {"key": key}).first()
-    return (row.id, row.version) if row else (None, 0)
+    """(id, version) of an article, or (None, 0) for one that has no comment yet.
+
+    Every read starts here, so it runs on a pooled DB-API connection directly: the
+    ORM session's transaction bookkeeping would cost more than the query itself.
+    """
+    engine = session.get_bind()
+    sql, positional = _version_sql(engine.dialect)
+    errors = engine.dialect.loaded_dbapi.Error
+    try:
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, (key,) if positional else {"key": key})
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()  # back to the pool, rolled back
+    except errors as error:  # as SQLAlchemy would say it, so the 503 handler knows it
+        raise sa.exc.DBAPIError.instance(sql, None, error, errors) from error
+    return (row[0], row[1]) if row else (None, 0)
 
 
 def render_page(session: Session, request: PageRequest, article_id: int | None) -> bytes:
