@@ -115,14 +115,23 @@ def test_the_duplicate_check_probes_an_index_not_the_article(tmp_path: Any) -> N
     """However many comments an article has, a duplicate is found by one index probe."""
     from service import create_app
     from service.config import TestConfig
-    from service.moderation.actions import _duplicate
+    from service.moderation.actions import _facts_query
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'plan.db'}")
+    values = {"article_id": 1, "digest": "0" * 40, "text": "Merci", "name": "Julie",
+              "email": "julie@example.org", "parent_id": 1}
     with app.app_context():
         db.create_all()
-        for data in ({"name": "Julie", "text": "Merci"},
-                     {"name": "Julie", "email": "julie@example.org", "text": "Merci"}):
-            query = sa.select(_duplicate(1, data)).compile(
-                db.engine, compile_kwargs={"literal_binds": True})
-            plan = " ".join(row[-1] for row in db.session.execute(
-                sa.text(f"EXPLAIN QUERY PLAN {query}")))
-            assert "ix_comment_duplicate" in plan, plan
+        for by_email in (False, True):
+            for reply in (False, True):
+                query = _facts_query(by_email, reply).compile(db.engine)
+                params = query.construct_params({k: v for k, v in values.items()
+                                                 if k in query.binds})
+                plan = " ".join(row[-1] for row in db.session.connection().exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {query.string}",
+                    tuple(params[key] for key in query.positiontup or ())))
+                # The text's digest, or for a reply the parent's few replies: never the
+                # article's whole listing, never the table.
+                expected = ("ix_comment_duplicate", "ix_comment_parent_id") if reply else (
+                    "ix_comment_duplicate",)
+                assert any(index in plan for index in expected), plan
+                assert "ix_comment_listing" not in plan and "SCAN comment" not in plan, plan
