@@ -1,7 +1,11 @@
--- wrk: each request posts a new comment, as JSON, to an article nobody used before.
--- Usage: wrk ... -s bench/post.lua http://127.0.0.1:PORT -- RUN_PREFIX
+-- wrk: each request posts a new comment, as JSON.
+-- Usage: wrk ... -s bench/post.lua http://127.0.0.1:PORT -- RUN_PREFIX [new|one]
+--   new (default): each comment to an article nobody used before;
+--   one: every comment to ONE article, by one of 50 returning authors (name and email),
+--        so screening's duplicate and trusted-author look-ups run.
 local threads = {}
 local prefix = "bench"
+local mode = "new"
 local counter = 0
 
 function setup(thread)
@@ -11,15 +15,21 @@ end
 
 function init(args)
    prefix = args[1] or prefix
+   mode = args[2] or mode
 end
 
 function request()
    counter = counter + 1
-   local path = string.format("/api/v1/articles/%s-%d-%d/comments", prefix, id, counter)
+   local path, author = string.format("/api/v1/articles/%s-%d-%d/comments", prefix, id, counter),
+                        string.format("%d-%d", id, counter)
+   if mode == "one" then
+      path, author = "/api/v1/articles/" .. prefix .. "/comments", tostring(counter % 50)
+   end
    local body = string.format(
-      '{"name": "Lecteur %d-%d", "email": "lecteur%d.%d@example.org", ' ..
-      '"text": "Merci pour cet article (%d, fil %d). Je reviens sur le deuxi\\u00e8me point : ' ..
-      'la gestion de projet en IA demande des jalons courts et des revues fr\\u00e9quentes."}',
-      id, counter, id, counter, counter, id)
+      '{"name": "Lecteur %s", "email": "lecteur%s@example.org", ' ..
+      '"text": "Merci pour cet article (%s %d, fil %d). Je reviens sur le deuxi\\u00e8me point : ' ..
+      'la gestion de projet en IA demande des jalons courts et des revues fr\\u00e9quentes. ' ..
+      'Voir https://example.org/retour-%d"}',
+      author, author, prefix, counter, id, counter)
    return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
 end

@@ -29,7 +29,7 @@ from run import ensure_wrk, prepare, say, wrk  # noqa: E402
 from tests.serving import gunicorn, service_environment  # noqa: E402
 
 DATASET = BENCH.parent.parent / "shared" / "datasets" / "youtube-spam"
-SCRIPT = BENCH / "post_one_article.lua"
+SCRIPT = BENCH / "post.lua"
 
 
 def main() -> int:
@@ -57,7 +57,7 @@ def main() -> int:
                 for name in ("off", "on") if round_ % 2 else ("on", "off"):
                     result = wrk(f"posting, screening {name} (round {round_ + 1})",
                                  f"http://127.0.0.1:{ports[name]}", options.seconds,
-                                 script=SCRIPT, args=(f"{name}{round_}{int(time.time())}",),
+                                 script=SCRIPT, args=(f"{name}{round_}{int(time.time())}", "one"),
                                  warmup=1 if round_ == 0 else 0)
                     if result.bad or result.errors:
                         say(f"  warning: {result.bad} non-2xx/3xx, {result.errors} socket errors")
