@@ -26,7 +26,6 @@ MESSAGES = {
     "parent.invalid": _l("The comment you are replying to must be given by its number."),
     "field.not_text": _l("This field must be text."),
     "field.invalid": _l("This value is not valid."),
-    "field.missing": _l("This field is required."),
     "validation.failed": _l("Some fields need your attention."),
     # Answers to a posted comment.
     "comment.pending": _l("Thank you! Your comment is awaiting moderation."),
@@ -44,7 +43,6 @@ MESSAGES = {
     "query.articles": _l("Name from 1 to %(max)s articles.", max=COUNTS_MAX),
     # Screening: why a comment was held or marked, and its settings.
     "reason.honeypot": _l("A hidden field that people leave empty was filled in."),
-    "reason.duplicate": _l("The same comment was already posted."),
     "reason.links": _l("It contains too many links."),
     "reason.blocked_word": _l("It contains a blocked word."),
     "reason.held_word": _l("It contains a word that holds comments for moderation."),

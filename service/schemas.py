@@ -107,12 +107,16 @@ class CommentPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class ListingArgsSchema(Schema):
+class _PageArgsSchema(Schema):
     limit = fields.Integer(load_default=PAGE_DEFAULT, validate=validate.Range(
         min=1, max=PAGE_MAX, error="query.limit"), error_messages={"invalid": "query.limit"})
+    cursor = fields.String(load_default=None,
+                           validate=validate.Length(max=200, error="query.cursor"))
+
+
+class ListingArgsSchema(_PageArgsSchema):
     order = fields.String(load_default="oldest", validate=validate.OneOf(
         ["oldest", "newest"], error="query.order"))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200, error="query.cursor"))
 
 
 class CountsArgsSchema(Schema):
@@ -173,25 +177,35 @@ class ScreeningSettingsSchema(Schema):
         min=0, max=1_000_000, error="settings.number"), error_messages={"invalid": "settings.number"})
 
 
-def _as_naive_utc(data: dict[str, Any]) -> dict[str, Any]:
-    """`since` and `until` as the database stores times: UTC, without a time zone."""
-    for key in ("since", "until"):
-        if isinstance(moment := data.get(key), datetime) and moment.tzinfo:
-            try:
-                data[key] = moment.astimezone(UTC).replace(tzinfo=None)
-            except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
-                raise ma.ValidationError("query.datetime", field_name=key) from None
-    return data
+def _utc(**kwargs: Any) -> fields.AwareDateTime:
+    return fields.AwareDateTime(default_timezone=UTC, load_default=None,
+                                error_messages={"invalid": "query.datetime"}, **kwargs)
 
 
-class StatsArgsSchema(Schema):
-    since = fields.DateTime(load_default=None, error_messages={"invalid": "query.datetime"})
-    until = fields.DateTime(load_default=None, error_messages={"invalid": "query.datetime"})
+class _WindowArgsSchema(Schema):
+    """A period [since, until) in the query, as the database stores times: UTC, no zone."""
+
+    since = _utc(metadata={"description": "Included; UTC unless the time says otherwise."})
+    until = _utc(metadata={"description": "Excluded."})
 
     @ma.post_load
     def _naive_utc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        """A time without a zone is UTC; one with a zone is converted (never compare both)."""
-        return _as_naive_utc(data)
+        for key in ("since", "until"):
+            if (moment := data.get(key)) is not None:
+                try:
+                    data[key] = moment.astimezone(UTC).replace(tzinfo=None)
+                except OverflowError:  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+                    raise ma.ValidationError("query.datetime", field_name=key) from None
+        return data
+
+    @ma.validates_schema
+    def _window(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise ma.ValidationError("query.window", field_name="until")
+
+
+class StatsArgsSchema(_WindowArgsSchema):
+    pass
 
 
 class AgreementSchema(Schema):
@@ -224,13 +238,6 @@ def _status(**kwargs: Any) -> fields.Enum[Status]:
     return fields.Enum(Status, by_value=True, error_messages={
         "unknown": "status.invalid", "null": "status.invalid", "required": "status.invalid"},
         **kwargs)
-
-
-class _PageArgsSchema(Schema):
-    limit = fields.Integer(load_default=PAGE_DEFAULT, validate=validate.Range(
-        min=1, max=PAGE_MAX, error="query.limit"), error_messages={"invalid": "query.limit"})
-    cursor = fields.String(load_default=None,
-                           validate=validate.Length(max=200, error="query.cursor"))
 
 
 class QueueArgsSchema(_PageArgsSchema):
@@ -349,28 +356,11 @@ class ArticleSettingsSchema(Schema):
         ("required", "null", "invalid"), "field.not_boolean"))
 
 
-def _utc(**kwargs: Any) -> fields.AwareDateTime:
-    return fields.AwareDateTime(default_timezone=UTC, load_default=None,
-                                error_messages={"invalid": "query.datetime"}, **kwargs)
-
-
-class AuditArgsSchema(_PageArgsSchema):
+class AuditArgsSchema(_PageArgsSchema, _WindowArgsSchema):
     comment = fields.Integer(load_default=None, validate=validate.Range(
         min=1, max=ID_MAX, error="moderation.id"), error_messages={"invalid": "moderation.id"})
     moderator = fields.String(load_default=None, validate=validate.Regexp(
         r"^[\w.-]{1,100}$", error="field.invalid"))  # as auth.NAME: no other name exists
-    since = _utc(metadata={"description": "Included; UTC unless the time says otherwise."})
-    until = _utc(metadata={"description": "Excluded."})
-
-    @ma.post_load
-    def _naive_utc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        """Times as the database stores them: UTC, without a time zone."""
-        return _as_naive_utc(data)
-
-    @ma.validates_schema
-    def _window(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
-            raise ma.ValidationError("query.window", field_name="until")
 
 
 class AuditEntrySchema(Schema):

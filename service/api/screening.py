@@ -1,6 +1,6 @@
 """Screening for moderators: the settings in force (admins change them) and statistics."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -60,9 +60,4 @@ class Stats(MethodView):
         since = args["since"] or until - min(timedelta(days=30), until - datetime.min)
         if since >= until:
             raise FieldErrors({"since": ["query.window"]})
-        return screening_stats(db.session, _naive(since), _naive(until))
-
-
-def _naive(moment: datetime) -> datetime:
-    """Times are stored as naive UTC; an aware query time is converted to that."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+        return screening_stats(db.session, since, until)
