@@ -50,10 +50,6 @@ class NotFound(DomainError):
     status_code, message_key = 404, "http.404"
 
 
-class Conflict(DomainError):
-    status_code, message_key = 409, "http.409"
-
-
 class Unauthenticated(DomainError):
     """No valid moderator token: 401, with the Bearer challenge of RFC 6750."""
 
@@ -70,10 +66,8 @@ class AdminOnly(DomainError):
 
 
 class DetailedError(DomainError):
-    """A refusal whose body also carries data, e.g. the ids it is about (`details`).
-
-    The moderation blueprint adds `details` to the usual JSON error shape.
-    """
+    """A refusal whose body also carries data, e.g. the ids it is about (`details`),
+    added to the usual JSON error shape."""
 
     def __init__(self, errors: Mapping[str, list[str]], details: Mapping[str, Any]) -> None:
         super().__init__(errors)
@@ -123,7 +117,7 @@ def render_error(code: int, key: str,
 
 def _domain_error(error: DomainError) -> tuple[dict[str, Any], int, dict[str, str]]:
     body, code = render_error(error.status_code, error.message_key, error.errors)
-    return body, code, error.headers
+    return {**body, **getattr(error, "details", {})}, code, error.headers
 
 
 def register(app: Flask) -> None:

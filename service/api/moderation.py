@@ -11,7 +11,6 @@ from flask.views import MethodView
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ..auth import current_moderator, require
-from ..errors import DetailedError, render_error
 from ..extensions import db
 from ..limits import ID_MAX
 from ..models import Article, Role, Status
@@ -47,13 +46,6 @@ def json_only() -> None:
 
 
 blp.before_request(json_only)
-
-
-@blp.errorhandler(DetailedError)
-def _detailed(error: DetailedError) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """The usual error shape, plus the data the refusal is about (ids, current statuses)."""
-    body, code = render_error(error.status_code, error.message_key, error.errors)
-    return {**body, **error.details}, code, error.headers
 
 
 @blp.route("/comments")
