@@ -106,15 +106,25 @@ def train(files: tuple[Path, ...]) -> None:
 
 @spam_model.command("evaluate")
 @click.argument("files", nargs=-1, required=True, type=_FILES)
-def evaluate(files: tuple[Path, ...]) -> None:
+@click.option("--suggest", is_flag=True,
+              help="Also choose thresholds for these files by the rule the defaults follow, "
+                   "and show the figures they give.")
+def evaluate(files: tuple[Path, ...], suggest: bool) -> None:
     """Leave-one-file-out: train on the other files, test on each one, with the thresholds
     in force; prints precision, recall, F1, MCC and the share of ham marked spam."""
     if len(files) < 2:
         raise click.ClickException("Give at least two files: each is tested on the others.")
     in_force = effective(db.session, current_app.config)
     try:
-        report = spam.evaluate(list(files), spam_threshold=in_force["SPAM_THRESHOLD"],
-                               hold_threshold=in_force["HOLD_THRESHOLD"])
+        scored = spam.leave_one_out(list(files))
     except (KeyError, ValueError, UnicodeDecodeError, csv.Error) as error:
         raise click.ClickException(f"Cannot read the files: {error!r}") from None
-    click.echo(report.format())
+    click.echo(spam.evaluate(files, in_force["SPAM_THRESHOLD"], in_force["HOLD_THRESHOLD"],
+                             scored=scored).format())
+    if suggest:
+        spam_t, hold_t = spam.choose_thresholds([pair for _, pairs in scored for pair in pairs])
+        click.echo(f"\nSuggested: SPAM_THRESHOLD={spam_t:g} (best MCC with at most "
+                   f"{spam.MAX_HAM_MARKED_SPAM:.0%} of ham marked spam), HOLD_THRESHOLD="
+                   f"{hold_t:g} (shortest queue with a decided MCC of at least "
+                   f"{spam.MIN_DECIDED_MCC:g}). Set them with PUT /api/v1/moderation/settings.")
+        click.echo(spam.evaluate(files, spam_t, hold_t, scored=scored).format())

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .moderation import spam
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SUPPORTED_LOCALES = ("fr", "en")
 
@@ -100,9 +102,9 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "BLOCKED_WORDS": (_words, ""),
     "TRUST_RETURNING_AUTHORS": (_boolean, "true"),
     "HONEYPOT_FIELD": (_text, "contact_me_by_fax_only"),
-    "SPAM_THRESHOLD": (_fraction, "0.98"),
-    "HOLD_THRESHOLD": (_fraction, "0.93"),
-    "MIN_TRAINING": (_integer(0, 1_000_000), "20"),
+    "SPAM_THRESHOLD": (_fraction, str(spam.SPAM_THRESHOLD)),
+    "HOLD_THRESHOLD": (_fraction, str(spam.HOLD_THRESHOLD)),
+    "MIN_TRAINING": (_integer(0, 1_000_000), str(spam.MIN_TRAINING)),
     "LOG_LEVEL": (_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
 }
 

@@ -215,12 +215,18 @@ class AgreementSchema(Schema):
     true_negatives = fields.Integer()
     precision = fields.Float(allow_none=True)
     recall = fields.Float(allow_none=True)
+    mcc = fields.Float(allow_none=True, metadata={
+        "description": "Matthews correlation; null until both classes were decided"})
 
 
 class ModelStatsSchema(Schema):
     decided = fields.Integer(metadata={"description": "comments a moderator marked spam or approved"})
-    marked_spam = fields.Nested(AgreementSchema)
-    held_or_marked = fields.Nested(AgreementSchema)
+    marked_spam = fields.Nested(AgreementSchema, metadata={
+        "description": "the model marked the comment spam, against the moderators' spam"})
+    held_or_marked = fields.Nested(AgreementSchema, metadata={
+        "description": "the model marked the comment spam or held it, against spam"})
+    decided_alone = fields.Nested(AgreementSchema, metadata={
+        "description": "comments the model did not hold: marked spam against passed"})
     trained_on = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 

@@ -36,6 +36,21 @@ def test_evaluate_prints_the_leave_one_file_out_figures(app: Flask) -> None:
         assert path.stem in result.output
 
 
+def test_evaluate_suggests_thresholds_by_the_documented_rule(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["spam", "evaluate", "--suggest", *map(str, FILES)])
+    assert result.exit_code == 0, result.output
+    scored = spam.leave_one_out(FILES)
+    spam_t, hold_t = spam.choose_thresholds([pair for _, pairs in scored for pair in pairs])
+    # On the five videos the rule gives back the shipped defaults.
+    assert (spam_t, hold_t) == (spam.SPAM_THRESHOLD, spam.HOLD_THRESHOLD)
+    assert f"Suggested: SPAM_THRESHOLD={spam_t:g}" in result.output
+    assert f"HOLD_THRESHOLD={hold_t:g}" in result.output
+    suggested = result.output.split("Suggested:")[1]
+    assert f"Spam threshold {spam_t:g}, hold threshold {hold_t:g}" in suggested
+    report = spam.evaluate(FILES, spam_t, hold_t, scored=scored)
+    assert f"{report.decided_mcc:.3f}" in suggested.splitlines()[-1]
+
+
 def test_bad_files_are_clear_errors(app: Flask, tmp_path: Path) -> None:
     runner = app.test_cli_runner()
     broken = tmp_path / "broken.csv"

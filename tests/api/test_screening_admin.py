@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from service.extensions import db
 from service.models import AuditEntry, Comment
 from service.moderation import learning
+from service.moderation.stats import _agreement
 from tests.api.test_moderation import API, ada, bearer, comment, marc, patch, tokens  # noqa: F401
 
 SETTINGS = f"{API}/settings"
@@ -146,10 +147,39 @@ def test_stats_show_statuses_reasons_and_agreement(make_app: Any) -> None:
     assert body["model"]["marked_spam"]["true_positives"] >= 1
     assert body["model"]["marked_spam"]["false_positives"] == 0
     assert body["model"]["trained_on"] == {"spam": 3, "ham": 2}
+    for block in ("marked_spam", "held_or_marked", "decided_alone"):
+        counts = body["model"][block]
+        tp, fp, fn, tn = (counts[key] for key in ("true_positives", "false_positives",
+                                                   "false_negatives", "true_negatives"))
+        assert tp + fp + fn + tn <= body["model"]["decided"]
+        assert counts["mcc"] is None or -1 <= counts["mcc"] <= 1
+    alone = body["model"]["decided_alone"]
+    held = body["reasons"].get("model_suspect", 0)
+    assert sum(alone[key] for key in ("true_positives", "false_positives", "false_negatives",
+                                      "true_negatives")) == 5 - held
     empty = client.get(f"{API}/stats?since=2000-01-01T00:00:00Z&until=2000-02-01T00:00:00Z",
                        headers=headers).get_json()
     assert empty["comments"]["spam"] == 0 and empty["model"]["marked_spam"]["precision"] is None
+    assert empty["model"]["decided_alone"]["mcc"] is None
     backwards = client.get(f"{API}/stats?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z",
                            headers=headers)
     assert backwards.status_code == 422
     assert client.get(f"{API}/stats?since=yesterday", headers=headers).status_code == 422
+
+
+@pytest.mark.parametrize(("pairs", "expected"), [
+    # 3 spam caught, 1 ham marked, 1 spam missed, 5 ham passed: (15 - 1) / sqrt(4*4*6*6)
+    ([(True, True)] * 3 + [(True, False)] + [(False, True)] + [(False, False)] * 5,
+     {"true_positives": 3, "false_positives": 1, "false_negatives": 1, "true_negatives": 5,
+      "precision": 0.75, "recall": 0.75, "mcc": round(14 / 24, 4)}),
+    # only ham decided: recall and MCC are undefined, not zero
+    ([(False, False)] * 4, {"true_positives": 0, "false_positives": 0, "false_negatives": 0,
+                             "true_negatives": 4, "precision": None, "recall": None,
+                             "mcc": None}),
+    # the model marks everything spam and is always wrong on the ham
+    ([(True, True), (True, False)], {"true_positives": 1, "false_positives": 1,
+                                      "false_negatives": 0, "true_negatives": 0,
+                                      "precision": 0.5, "recall": 1.0, "mcc": 0.0}),
+])
+def test_agreement_figures(pairs: list[tuple[bool, bool]], expected: dict[str, Any]) -> None:
+    assert _agreement(pairs) == expected

@@ -249,22 +249,54 @@ def test_splits_never_put_a_text_on_both_sides() -> None:
 
 
 @pytest.mark.parametrize(("scored", "tp", "fp", "tn", "fn", "spam_held", "ham_held",
-                          "mcc", "flag_mcc"), [
-    ([(1.0, True), (0.0, False)], 1, 0, 1, 0, 0, 0, 1.0, 1.0),
-    ([(0.0, True), (1.0, False)], 0, 1, 0, 1, 0, 0, -1.0, -1.0),
-    ([(0.7, True), (0.0, False)], 0, 0, 1, 1, 1, 0, 0.0, 1.0),  # held: no mark, but flagged
+                          "mcc", "flag_mcc", "decided_mcc", "held_share"), [
+    ([(1.0, True), (0.0, False)], 1, 0, 1, 0, 0, 0, 1.0, 1.0, 1.0, 0.0),
+    ([(0.0, True), (1.0, False)], 0, 1, 0, 1, 0, 0, -1.0, -1.0, -1.0, 0.0),
+    # held: no mark, but flagged; left to a moderator, so the model decided one ham only
+    ([(0.7, True), (0.0, False)], 0, 0, 1, 1, 1, 0, 0.0, 1.0, 0.0, 0.5),
     ([(1.0, True), (0.7, False), (0.1, False), (0.7, True)], 1, 0, 2, 1, 1, 1,
-     0.5773502691896258, 0.5773502691896258),
-    ([], 0, 0, 0, 0, 0, 0, 0.0, 0.0),
+     0.5773502691896258, 0.5773502691896258, 1.0, 0.5),
+    # one of each mistake among what it decided: (1*1 - 1*1) / ... = 0; the held ham
+    # counts as right for the mark (2*1 - 1*1) / 6, as wrong for the flag (1*1 - 2*1) / 6
+    ([(1.0, True), (0.95, False), (0.2, True), (0.1, False), (0.6, False)], 1, 1, 2, 1, 0, 1,
+     1 / 6, -1 / 6, 0.0, 0.2),
+    ([], 0, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0),
 ])
 def test_tally_counts_three_outcomes(scored: list[tuple[float, bool]], tp: int, fp: int,
                                      tn: int, fn: int, spam_held: int, ham_held: int,
-                                     mcc: float, flag_mcc: float) -> None:
+                                     mcc: float, flag_mcc: float, decided_mcc: float,
+                                     held_share: float) -> None:
     result = spam.tally("t", scored, spam_threshold=0.9, hold_threshold=0.5)
     assert (result.tp, result.fp, result.tn, result.fn) == (tp, fp, tn, fn)
     assert (result.spam_held, result.ham_held) == (spam_held, ham_held)
     assert result.mcc == pytest.approx(mcc)
     assert result.flag_mcc == pytest.approx(flag_mcc)
+    assert result.decided_mcc == pytest.approx(decided_mcc)
+    assert result.held_share == pytest.approx(held_share)
+
+
+HAM, SPAM = False, True
+
+
+@pytest.mark.parametrize(("scored", "thresholds"), [
+    # Apart: the highest spam threshold below the spam, and nothing to hold.
+    ([(0.1, HAM)] * 100 + [(0.995, SPAM)] * 100, (0.994, 0.994)),
+    # 5 ham at 0.95 forbid marking below it (5 % of ham); the 20 spam at 0.5 pass
+    # unless held, and the model alone reaches 0.90 only once they are held.
+    ([(0.1, HAM)] * 100 + [(0.95, HAM)] * 5 + [(0.995, SPAM)] * 100 + [(0.5, SPAM)] * 20,
+     (0.994, 0.49)),
+    # Half the spam looks exactly like ham: no hold threshold reaches 0.90, so the one with
+    # the best flag MCC is kept, which holds nothing.
+    ([(0.1, HAM)] * 100 + [(0.1, SPAM)] * 50 + [(0.995, SPAM)] * 50, (0.994, 0.994)),
+])
+def test_choose_thresholds_follows_the_documented_rule(scored: list[tuple[float, bool]],
+                                                        thresholds: tuple[float, float]) -> None:
+    assert spam.choose_thresholds(scored) == thresholds
+
+
+def test_the_defaults_are_the_rule_applied_to_the_five_videos() -> None:
+    pooled = [pair for _, pairs in spam.leave_one_out(FILES) for pair in pairs]
+    assert spam.choose_thresholds(pooled) == (spam.SPAM_THRESHOLD, spam.HOLD_THRESHOLD)
 
 
 def test_evaluate_uses_every_file_and_dedupes(report: Report) -> None:
@@ -275,19 +307,22 @@ def test_evaluate_uses_every_file_and_dedupes(report: Report) -> None:
 
 def test_evaluate_meets_the_targets_at_the_defaults(report: Report) -> None:
     # The figures measured when the defaults were chosen (docs/spam-model.md): a drop fails.
-    assert report.ham_marked_spam <= 0.01
+    assert report.ham_marked_spam <= spam.MAX_HAM_MARKED_SPAM
     assert report.fp <= 6
     assert report.precision >= 0.985
+    assert report.decided_mcc >= spam.MIN_DECIDED_MCC
+    assert report.held_share <= 0.085
     assert report.mcc >= 0.815
-    assert report.flag_mcc >= 0.85
-    assert report.spam_held_share <= 0.09
-    assert report.ham_held_share <= 0.04
-    assert report.spam_passed_share <= 0.12
+    assert report.flag_mcc >= 0.84
+    assert report.spam_held_share <= 0.11
+    assert report.ham_held_share <= 0.065
+    assert report.spam_passed_share <= 0.09
 
 
 def test_report_format_is_a_readable_table(report: Report) -> None:
     text = report.format()
-    assert "Spam threshold 0.98, hold threshold 0.93" in text
+    assert "Spam threshold 0.98, hold threshold 0.89" in text
+    assert "decMCC" in text
     for name in ("Youtube01-Psy", "Youtube05-Shakira", "all files"):
         assert name in text
     assert f"{report.mcc:.3f}" in text.splitlines()[-1]
