@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.util
 import pickle
 import sqlite3
 import statistics
@@ -33,22 +32,10 @@ import sklearn
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
 
-ROOT = Path(__file__).resolve().parents[1]
+from spam_module import ROOT, spam  # bench/ is on the path
+
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "youtube-spam"
 
-
-def _load_spam_module() -> Any:
-    """Import service/moderation/spam.py alone: it needs nothing from the Flask app."""
-    path = ROOT / "service" / "moderation" / "spam.py"
-    spec = importlib.util.spec_from_file_location("causerie_spam", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-spam = _load_spam_module()
 Rows = list[tuple[Any, bool]]          # (Sample, is_spam)
 Scored = list[tuple[float, bool]]      # (score, is_spam)
 Scorer = Callable[[Any], float]        # Sample -> score
@@ -240,8 +227,8 @@ def sgd_learn_rate(rows: Rows) -> float:
 def learning_curve(files: Sequence[Path], sizes: Iterable[int], seeds: int = 10) -> list[str]:
     """Return Markdown rows: figures at the defaults when trained on n spam + n ham only."""
     lines = ["| n per class | ham marked spam (mean) | runs above 1 % | spam marked | spam held "
-             "| spam caught (marked or held) | ham held | MCC (mean) | flag MCC (mean) |",
-             "|---" * 9 + "|"]
+             "| spam caught (marked or held) | ham held | MCC (mean) | flag MCC (mean) "
+             "| decided MCC (mean) |", "|---" * 10 + "|"]
     all_splits = spam.splits(files)
     for size in sizes:
         reports = []
@@ -264,7 +251,7 @@ def learning_curve(files: Sequence[Path], sizes: Iterable[int], seeds: int = 10)
             f"| {mean(lambda r: r.recall):.1%} | {mean(lambda r: r.spam_held_share):.1%} "
             f"| {mean(lambda r: r.recall + r.spam_held_share):.1%} "
             f"| {mean(lambda r: r.ham_held_share):.1%} | {mean(lambda r: r.mcc):.3f} "
-            f"| {mean(lambda r: r.flag_mcc):.3f} |")
+            f"| {mean(lambda r: r.flag_mcc):.3f} | {mean(lambda r: r.decided_mcc):.3f} |")
     return lines
 
 
@@ -278,13 +265,15 @@ def _without_names(rows: Rows) -> Scorer:
 
 def ablations(files: Sequence[Path]) -> list[str]:
     """Return Markdown rows: the filter's nested figures with one design choice undone."""
-    lines = ["| variant | MCC (nested) | ham marked spam | flag MCC | ceiling MCC |",
-             "|---|---|---|---|---|"]
+    lines = ["| variant | MCC (nested) | ham marked spam | flag MCC | decided MCC | held "
+             "| ceiling MCC |", "|---" * 7 + "|"]
 
     def row(name: str, trainer: Callable[[Rows], Scorer]) -> str:
         outcome = nested(files, trainer)
-        return (f"| {name} | {outcome.report.mcc:.3f} | {outcome.report.ham_marked_spam:.2%} "
-                f"| {outcome.report.flag_mcc:.3f} | {ceiling(outcome.pooled).mcc:.3f} |")
+        report = outcome.report
+        return (f"| {name} | {report.mcc:.3f} | {report.ham_marked_spam:.2%} "
+                f"| {report.flag_mcc:.3f} | {report.decided_mcc:.3f} | {report.held_share:.1%} "
+                f"| {ceiling(outcome.pooled).mcc:.3f} |")
 
     lines.append(row("as shipped", train_bayes))
     lines.append(row("without author-name tokens", _without_names))
