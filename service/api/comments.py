@@ -120,7 +120,7 @@ class ArticleComments(MethodView):
     decorators = [limiter.limit(_post_rate, methods=["POST"], deduct_when=_accepted)]
 
     @blp.etag
-    @blp.arguments(ListingArgsSchema, location="query")
+    @blp.arguments(ListingArgsSchema(), location="query")
     @blp.response(200, CommentPageSchema)
     def get(self, args: dict[str, Any], article: str) -> Response:
         """List the approved comments of an article (threaded by parent_id), a page at a time."""
@@ -131,7 +131,7 @@ class ArticleComments(MethodView):
         response.headers["Cache-Control"] = "public, no-cache"
         return response
 
-    @blp.arguments(CommentCreateSchema, location="json_or_form")
+    @blp.arguments(CommentCreateSchema(), location="json_or_form")
     @blp.doc(requestBody={"content": {"application/x-www-form-urlencoded": {
         "schema": CommentCreateSchema}}})
     @blp.response(201, SubmittedCommentSchema)
@@ -166,7 +166,7 @@ class PublicComment(MethodView):
 
 @blp.route("/counts")
 class Counts(MethodView):
-    @blp.arguments(CountsArgsSchema, location="query")
+    @blp.arguments(CountsArgsSchema(), location="query")
     @blp.response(200, CountsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Approved comments per article, for up to 100 articles at once."""

@@ -51,7 +51,7 @@ blp.before_request(json_only)
 @blp.route("/comments")
 class Queue(MethodView):
     @require()
-    @blp.arguments(QueueArgsSchema, location="query")
+    @blp.arguments(QueueArgsSchema(), location="query")
     @blp.response(200, ModerationPageSchema)
     def get(self, args: dict[str, Any]) -> QueuePage:
         """The queue: comments of one status (pending by default), oldest first, with total."""
@@ -67,7 +67,7 @@ class ReviewedComment(MethodView):
         return comment_for_review(db.session, comment_id)
 
     @require()
-    @blp.arguments(ModerationUpdateSchema)
+    @blp.arguments(ModerationUpdateSchema())
     @blp.response(200, ModerationCommentSchema)
     @blp.alt_response(409, schema=RefusalSchema,
                       description="expected_status no longer holds, or the reply's parent "
@@ -78,7 +78,7 @@ class ReviewedComment(MethodView):
                       text=data["text"], expected=data["expected_status"])
 
     @require()
-    @blp.arguments(DeleteArgsSchema, location="query")
+    @blp.arguments(DeleteArgsSchema(), location="query")
     @blp.response(200, ModerationCommentSchema)
     @blp.alt_response(204, description="Purged (admins, `purge=true`): the row is gone and its "
                                        "replies answer its parent instead.")
@@ -93,7 +93,7 @@ class ReviewedComment(MethodView):
 @blp.route("/comments/bulk")
 class Bulk(MethodView):
     @require()
-    @blp.arguments(BulkDecisionSchema)
+    @blp.arguments(BulkDecisionSchema())
     @blp.response(200, BulkResultSchema)
     @blp.alt_response(422, schema=RefusalSchema,
                       description="Invalid fields, or ids that do not exist (`unknown_ids`).")
@@ -110,7 +110,7 @@ class Bulk(MethodView):
 @blp.route("/audit")
 class Audit(MethodView):
     @require()
-    @blp.arguments(AuditArgsSchema, location="query")
+    @blp.arguments(AuditArgsSchema(), location="query")
     @blp.response(200, AuditPageSchema)
     def get(self, args: dict[str, Any]) -> AuditPage:
         """Who changed what and when, newest first; by comment, moderator, since and until."""
@@ -120,7 +120,7 @@ class Audit(MethodView):
 @blp.route("/articles/<article:article>")
 class ArticleSettings(MethodView):
     @require(Role.ADMIN)
-    @blp.arguments(ArticleSettingsSchema)
+    @blp.arguments(ArticleSettingsSchema())
     @blp.response(200, ArticleSettingsSchema)
     def patch(self, data: dict[str, Any], article: str) -> Article:
         """Close an article to new comments, or reopen it (admins)."""

@@ -37,7 +37,7 @@ class Settings(MethodView):
         return _in_force()
 
     @require(Role.ADMIN)
-    @blp.arguments(ScreeningSettingsSchema)
+    @blp.arguments(ScreeningSettingsSchema())
     @blp.response(200, ScreeningSettingsSchema)
     def put(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Change some settings (the others stay); each change is audited. Admins only."""
@@ -51,7 +51,7 @@ class Settings(MethodView):
 @blp.route("/stats")
 class Stats(MethodView):
     @require()
-    @blp.arguments(StatsArgsSchema, location="query")
+    @blp.arguments(StatsArgsSchema(), location="query")
     @blp.response(200, StatsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Comments per status and per screening reason over a period (30 days by default),
