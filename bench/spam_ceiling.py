@@ -2,11 +2,11 @@
 
 The target: MCC >= 0.90 for the spam mark with at most 1 % of ham marked spam, leave one
 video out on the YouTube Spam Collection. Same protocol as the shipped filter and
-bench/spam_compare.py: `spam.splits` trains on the other four videos (deduplicated by
+bench/spam_compare.py: `evaluation.splits` trains on the other four videos (deduplicated by
 normalized text) and tests this video's rows whose text was not trained on; every
 method is trained on `split.training` and scores `split.tested`.
 
-The headline is a ceiling: thresholds chosen by `spam.choose_thresholds` on the pooled
+The headline is a ceiling: thresholds chosen by `evaluation.choose_thresholds` on the pooled
 test scores themselves, so it is NOT an honest figure but an upper bound on what the
 method could reach with the best thresholds for this data. Where cheap enough, the honest
 nested figure (thresholds from the training videos' own leave-one-out) is given too.
@@ -42,16 +42,16 @@ from sklearn.metrics import roc_auc_score
 # Set before sentence_transformers / transformers are imported (they are, lazily, below).
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from spam_module import ROOT, spam  # noqa: E402  (bench/ is on the path)
+from spam_module import ROOT, evaluation, spam  # noqa: E402  (bench/ is on the path)
 
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "youtube-spam"
 
 
 Rows = list[tuple[Any, bool]]                    # (Sample, is_spam)
-Scored = list[tuple[float, bool]]                # (score, is_spam)
+Scored = evaluation.Scored                        # (score, is_spam)
 BatchScorer = Callable[[Sequence[Any]], list[float]]   # Samples -> scores
 Trainer = Callable[[Rows], BatchScorer]
-Evaluator = Callable[[Any], Scored]              # spam.Split -> scores of its tested rows
+Evaluator = Callable[[Any], Scored]              # evaluation.Split -> scores of its tested rows
 
 LEXICAL_C = 3.0           # LR strength on our tokens alone
 EMBEDDING_C = 1.0         # LR strength on embeddings, alone or beside the tokens
@@ -266,18 +266,18 @@ def nested(files: Sequence[Path], outer: list[Scored], evaluate: Evaluator,
            name: str) -> tuple[Any, list[tuple[float, float]]]:
     """Return the honest Report: each video tallied at thresholds from its training videos.
 
-    The thresholds of a video come from spam.choose_thresholds over the pooled inner
+    The thresholds of a video come from evaluation.choose_thresholds over the pooled inner
     leave-one-out scores of the other four videos; outer holds each video's own scores.
     """
     parts, chosen = [], []
-    for index, split in enumerate(spam.splits(files)):
+    for index, split in enumerate(evaluation.splits(files)):
         training_files = [f for i, f in enumerate(files) if i != index]
-        inner = [pair for s in spam.splits(training_files)
+        inner = [pair for s in evaluation.splits(training_files)
                  for pair in timed(f"{name}, inner of {split.name}", evaluate, s)]
-        thresholds = spam.choose_thresholds(inner)
-        parts.append(spam.tally(split.name, outer[index], *thresholds, split.skipped))
+        thresholds = evaluation.choose_thresholds(inner)
+        parts.append(evaluation.tally(split.name, outer[index], *thresholds, split.skipped))
         chosen.append(thresholds)
-    return spam.combined("all videos", parts), chosen
+    return evaluation.combined("all videos", parts), chosen
 
 
 # ---------------------------------------------------------------- figures
@@ -287,12 +287,12 @@ class Cutoff:
     """The spam mark at one score cut-off (score > cut-off is marked spam)."""
 
     cutoff: float
-    report: Any  # spam.Report with spam and hold thresholds both at the cut-off
+    report: Any  # evaluation.Report with spam and hold thresholds both at the cut-off
 
 
 def cutoffs(scored: Scored) -> list[Cutoff]:
     """Return the spam mark at every distinct score used as the cut-off."""
-    return [Cutoff(t, spam.tally("", scored, t, t)) for t in sorted({s for s, _ in scored})]
+    return [Cutoff(t, evaluation.tally("", scored, t, t)) for t in sorted({s for s, _ in scored})]
 
 
 def best_cutoff(candidates: Sequence[Cutoff], max_ham_marked_spam: float = 1.0) -> Cutoff:
@@ -312,7 +312,7 @@ class Measured:
 
     name: str
     pooled: Scored
-    nested: Any = None                              # spam.Report, or None
+    nested: Any = None                              # evaluation.Report, or None
     chosen: list[tuple[float, float]] | None = None  # nested thresholds per video
     no_nested: str = ""                             # why there is no nested figure
 
@@ -321,7 +321,7 @@ def measure(files: Sequence[Path], name: str, evaluate: Evaluator, with_nested: 
             no_nested: str = "") -> Measured:
     """Return a method's scores on every video, and its nested figure if asked."""
     progress(f"{name}: start")
-    outer = [timed(name, evaluate, split) for split in spam.splits(files)]
+    outer = [timed(name, evaluate, split) for split in evaluation.splits(files)]
     pooled = [pair for scored in outer for pair in scored]
     if not with_nested:
         return Measured(name, pooled, no_nested=no_nested)
@@ -345,10 +345,10 @@ def ceiling_table(results: Sequence[Measured]) -> list[str]:
              "any cut-off | best MCC, no limit (ham marked spam there) | ROC AUC |",
              "|---" * 10 + "|"]
     for result in results:
-        spam_t, hold_t = spam.choose_thresholds(result.pooled)
-        top = spam.tally("ceiling", result.pooled, spam_t, hold_t)
+        spam_t, hold_t = evaluation.choose_thresholds(result.pooled)
+        top = evaluation.tally("ceiling", result.pooled, spam_t, hold_t)
         candidates = cutoffs(result.pooled)
-        limited = best_cutoff(candidates, spam.MAX_HAM_MARKED_SPAM).report
+        limited = best_cutoff(candidates, evaluation.MAX_HAM_MARKED_SPAM).report
         free = best_cutoff(candidates).report
         lines.append(
             f"| {result.name} | {spam_t:g} / {hold_t:g} | {top.mcc:.3f} | {top.recall:.3f} "
@@ -378,7 +378,7 @@ def nested_table(results: Sequence[Measured]) -> list[str]:
 
 def run_methods(files: Sequence[Path], skip_finetune: bool) -> list[Measured]:
     """Measure every method in turn and return their results in table order."""
-    samples = [sample for f in files for sample, _ in spam.read_labelled_csv(f)]
+    samples = [sample for f in files for sample, _ in evaluation.read_labelled_csv(f)]
     embeddings = Embeddings(samples)
     cheap: dict[str, Trainer] = {
         "bayes (shipped filter)": train_bayes,
@@ -411,8 +411,8 @@ def main() -> None:
     print(f"{versions()}; {len(files)} files\n")
     results = run_methods(files, args.skip_finetune)
     print("## Ceiling: thresholds tuned on the pooled test scores (NOT an honest figure)\n")
-    print(f"Target: MCC >= 0.90 with at most {spam.MAX_HAM_MARKED_SPAM * 100:g} % of ham marked "
-          "spam. Spam and hold thresholds by `spam.choose_thresholds` on the pooled "
+    print(f"Target: MCC >= 0.90 with at most {evaluation.MAX_HAM_MARKED_SPAM * 100:g} % of ham marked "
+          "spam. Spam and hold thresholds by `evaluation.choose_thresholds` on the pooled "
           "leave-one-video-out scores of each method; the best-MCC columns try every "
           "distinct score as the cut-off instead of the threshold grid.\n")
     print("\n".join(ceiling_table(results)))

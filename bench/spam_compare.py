@@ -32,12 +32,12 @@ import sklearn
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
 
-from spam_module import ROOT, spam  # bench/ is on the path
+from spam_module import ROOT, evaluation, spam  # bench/ is on the path
 
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "youtube-spam"
 
 Rows = list[tuple[Any, bool]]          # (Sample, is_spam)
-Scored = list[tuple[float, bool]]      # (score, is_spam)
+Scored = evaluation.Scored              # (score, is_spam)
 Scorer = Callable[[Any], float]        # Sample -> score
 
 SGD_FEATURES = 2 ** 18                 # hashed dimensions: ~25 k distinct features, few collisions
@@ -127,14 +127,14 @@ def scored_split(split: Any, trainer: Callable[[Rows], Scorer]) -> Scored:
 
 def inner_splits(files: Sequence[Path]) -> list[Any]:
     """Return the leave-one-out splits among the given files only."""
-    return spam.splits(files)
+    return evaluation.splits(files)
 
 
 @dataclass
 class Outcome:
     """A method's leave-one-video-out result."""
 
-    report: Any                        # spam.Report over all videos
+    report: Any                        # evaluation.Report over all videos
     chosen: list[tuple[float, float]]  # thresholds used per outer fold
     pooled: Scored                     # every outer score, for the final defaults
 
@@ -142,21 +142,21 @@ class Outcome:
 def nested(files: Sequence[Path], trainer: Callable[[Rows], Scorer]) -> Outcome:
     """Return outer figures where each fold's thresholds come from its training videos."""
     parts, chosen, pooled = [], [], []
-    for index, split in enumerate(spam.splits(files)):
+    for index, split in enumerate(evaluation.splits(files)):
         training_files = [f for i, f in enumerate(files) if i != index]
         inner = [pair for s in inner_splits(training_files) for pair in scored_split(s, trainer)]
-        thresholds = spam.choose_thresholds(inner)
+        thresholds = evaluation.choose_thresholds(inner)
         outer = scored_split(split, trainer)
-        parts.append(spam.tally(split.name, outer, *thresholds, split.skipped))
+        parts.append(evaluation.tally(split.name, outer, *thresholds, split.skipped))
         chosen.append(thresholds)
         pooled += outer
-    return Outcome(spam.combined("all videos", parts), chosen, pooled)
+    return Outcome(evaluation.combined("all videos", parts), chosen, pooled)
 
 
 def ceiling(scored: Scored) -> Any:
     """Return the best single-threshold Report at <= 1 % ham marked spam, tuned on test."""
-    spam_t, _ = spam.choose_thresholds(scored)
-    return spam.tally("ceiling", scored, spam_t, spam_t)
+    spam_t, _ = evaluation.choose_thresholds(scored)
+    return evaluation.tally("ceiling", scored, spam_t, spam_t)
 
 
 # ---------------------------------------------------------------- cost
@@ -229,7 +229,7 @@ def learning_curve(files: Sequence[Path], sizes: Iterable[int], seeds: int = 10)
     lines = ["| n per class | ham marked spam (mean) | runs above 1 % | spam marked | spam held "
              "| spam caught (marked or held) | ham held | MCC (mean) | flag MCC (mean) "
              "| decided MCC (mean) |", "|---" * 10 + "|"]
-    all_splits = spam.splits(files)
+    all_splits = evaluation.splits(files)
     for size in sizes:
         reports = []
         for split in all_splits:
@@ -239,13 +239,13 @@ def learning_curve(files: Sequence[Path], sizes: Iterable[int], seeds: int = 10)
                 pick = Random(seed)
                 rows = pick.sample(spam_rows, size) + pick.sample(ham_rows, size)
                 scored = scored_split(split._replace(training=rows), train_bayes)
-                reports.append(spam.tally(split.name, scored, spam.SPAM_THRESHOLD,
+                reports.append(evaluation.tally(split.name, scored, spam.SPAM_THRESHOLD,
                                           spam.HOLD_THRESHOLD))
 
         def mean(figure: Callable[[Any], float]) -> float:
             return statistics.mean(figure(report) for report in reports)
 
-        above = sum(report.ham_marked_spam > spam.MAX_HAM_MARKED_SPAM for report in reports)
+        above = sum(report.ham_marked_spam > evaluation.MAX_HAM_MARKED_SPAM for report in reports)
         lines.append(
             f"| {size} | {mean(lambda r: r.ham_marked_spam):.2%} | {above}/{len(reports)} "
             f"| {mean(lambda r: r.recall):.1%} | {mean(lambda r: r.spam_held_share):.1%} "
@@ -353,19 +353,19 @@ def quality(files: Sequence[Path]) -> None:
               f"| {top.mcc:.3f} | {top.ham_marked_spam:.2%} |")
 
     bayes = outcomes["Bayes (compact filter)"]
-    spam_t, hold_t = spam.choose_thresholds(bayes.pooled)
+    spam_t, hold_t = evaluation.choose_thresholds(bayes.pooled)
     print(f"\nThe same selection on the pooled leave-one-video-out scores of all five videos "
           f"(the defaults): SPAM_THRESHOLD={spam_t:g}, HOLD_THRESHOLD={hold_t:g}")
     print(f"In spam.py now: SPAM_THRESHOLD={spam.SPAM_THRESHOLD:g}, "
           f"HOLD_THRESHOLD={spam.HOLD_THRESHOLD:g}, MIN_TRAINING={spam.MIN_TRAINING}\n")
-    print("```\n" + spam.evaluate(files).format() + "\n```\n")
+    print("```\n" + evaluation.evaluate(files).format() + "\n```\n")
     print("## The hold threshold: spam let through against ham held, at the default spam "
           "threshold\n")
     print("| hold threshold | held | spam held | spam passed | ham held | flag MCC "
           "| decided MCC |")
     print("|---|---|---|---|---|---|---|")
     for hold in (0.2, 0.5, 0.8, 0.85, 0.89, 0.9, 0.93, 0.95, 0.97):
-        at = spam.tally("", bayes.pooled, spam.SPAM_THRESHOLD, hold)
+        at = evaluation.tally("", bayes.pooled, spam.SPAM_THRESHOLD, hold)
         print(f"| {hold:g} | {at.held_share:.1%} | {at.spam_held_share:.1%} "
               f"| {at.spam_passed_share:.1%} | {at.ham_held_share:.1%} | {at.flag_mcc:.3f} "
               f"| {at.decided_mcc:.3f} |")
@@ -374,7 +374,7 @@ def quality(files: Sequence[Path]) -> None:
 
 def cost(files: Sequence[Path]) -> None:
     """Print model sizes and one-comment-at-a-time speeds, trained on every distinct row."""
-    everything = spam.deduplicated(row for f in files for row in spam.read_labelled_csv(f))
+    everything = evaluation.deduplicated(row for f in files for row in evaluation.read_labelled_csv(f))
     samples = [sample for sample, _ in everything]
     bayes_scorer = train_bayes(everything)
     sgd_model = _sgd(everything, epochs=1, batch=1)

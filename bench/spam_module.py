@@ -1,22 +1,28 @@
-"""service/moderation/spam.py loaded alone, for the bench scripts: it needs nothing from
-the Flask app, so they run in a venv with their own libraries and without the service's."""
+"""The spam filter and its evaluation (service/moderation/spam.py and evaluation.py),
+imported without the rest of the service: they need nothing from Flask, so the bench
+scripts run in a venv of their own libraries.
 
-import importlib.util
+The two packages above them are registered empty, so that their __init__ (which builds
+the Flask app's pieces) never runs while the modules' relative imports still resolve.
+"""
+
+import importlib
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load() -> Any:
-    path = ROOT / "service" / "moderation" / "spam.py"
-    spec = importlib.util.spec_from_file_location("causerie_spam", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+def _package(name: str, folder: Path) -> None:
+    if name not in sys.modules:
+        package = types.ModuleType(name)
+        package.__path__ = [str(folder)]
+        sys.modules[name] = package
 
 
-spam = _load()
+_package("service", ROOT / "service")
+_package("service.moderation", ROOT / "service" / "moderation")
+spam: Any = importlib.import_module("service.moderation.spam")
+evaluation: Any = importlib.import_module("service.moderation.evaluation")

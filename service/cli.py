@@ -18,7 +18,7 @@ from .auth import (ModeratorError, create_moderator, fingerprint, moderators as 
                    revoke_moderator, rotate_token)
 from .extensions import db
 from .models import Role
-from .moderation import learning, spam
+from .moderation import evaluation, learning, spam
 from .moderation.settings import effective
 
 moderators = AppGroup("moderators", help="Create, list, revoke and rotate moderator tokens.")
@@ -93,7 +93,7 @@ def train(files: tuple[Path, ...]) -> None:
     Each distinct text is learned once per call; the model adds to what it knew.
     """
     try:
-        rows = spam.deduplicated(row for path in files for row in spam.read_labelled_csv(path))
+        rows = evaluation.deduplicated(row for path in files for row in evaluation.read_labelled_csv(path))
     except (KeyError, ValueError, UnicodeDecodeError, csv.Error) as error:
         raise click.ClickException(f"Cannot read the files: {error!r}") from None
     learning.learn(db.session, [(sample, is_spam, +1) for sample, is_spam in rows])
@@ -111,20 +111,37 @@ def train(files: tuple[Path, ...]) -> None:
                    "and show the figures they give.")
 def evaluate(files: tuple[Path, ...], suggest: bool) -> None:
     """Leave-one-file-out: train on the other files, test on each one, with the thresholds
-    in force; prints precision, recall, F1, MCC and the share of ham marked spam."""
+    in force; prints precision, recall, F1, the MCC three ways (held as not spam, held as
+    spam, held left out) and the share of ham marked spam. --suggest adds thresholds."""
     if len(files) < 2:
         raise click.ClickException("Give at least two files: each is tested on the others.")
     in_force = effective(db.session, current_app.config)
     try:
-        scored = spam.leave_one_out(list(files))
+        scored = evaluation.leave_one_out(list(files))
     except (KeyError, ValueError, UnicodeDecodeError, csv.Error) as error:
         raise click.ClickException(f"Cannot read the files: {error!r}") from None
-    click.echo(spam.evaluate(files, in_force["SPAM_THRESHOLD"], in_force["HOLD_THRESHOLD"],
+    click.echo(evaluation.evaluate(files, in_force["SPAM_THRESHOLD"], in_force["HOLD_THRESHOLD"],
                              scored=scored).format())
     if suggest:
-        spam_t, hold_t = spam.choose_thresholds([pair for _, pairs in scored for pair in pairs])
-        click.echo(f"\nSuggested: SPAM_THRESHOLD={spam_t:g} (best MCC with at most "
-                   f"{spam.MAX_HAM_MARKED_SPAM:.0%} of ham marked spam), HOLD_THRESHOLD="
-                   f"{hold_t:g} (shortest queue with a decided MCC of at least "
-                   f"{spam.MIN_DECIDED_MCC:g}). Set them with PUT /api/v1/moderation/settings.")
-        click.echo(spam.evaluate(files, spam_t, hold_t, scored=scored).format())
+        click.echo("\n" + _suggestion(files, scored))
+
+
+def _suggestion(files: tuple[Path, ...], scored: list[tuple[evaluation.Split, evaluation.Scored]]) -> str:
+    """The thresholds the documented rule picks for these files, said as they are."""
+    pairs = evaluation.pooled(scored)
+    if not (any(is_spam for _, is_spam in pairs) and not all(is_spam for _, is_spam in pairs)):
+        raise click.ClickException("Cannot suggest thresholds: the comments tested (those not "
+                                   "already in another file) must hold both spam and ham.")
+    spam_t, hold_t = evaluation.choose_thresholds(pairs)
+    report = evaluation.evaluate(files, spam_t, hold_t, scored=scored)
+    limit = evaluation.MAX_HAM_MARKED_SPAM
+    marks = (f"the best MCC of the spam mark with at most {limit:.0%} of ham marked spam"
+             if spam_t < 1.0 else "marks nothing: every lower value marks more than "
+             f"{limit:.0%} of ham as spam")
+    holds = (f"the shortest queue with a decided MCC of at least {evaluation.MIN_DECIDED_MCC:g}"
+             if report.decided_mcc >= evaluation.MIN_DECIDED_MCC else
+             f"no value reaches a decided MCC of {evaluation.MIN_DECIDED_MCC:g}; this one has "
+             "the best flag MCC")
+    return (f"Suggested: SPAM_THRESHOLD={spam_t:g} ({marks}), HOLD_THRESHOLD={hold_t:g} "
+            f"({holds}). They are tuned on these same files, so a new site will do a little "
+            "worse. Set them with PUT /api/v1/moderation/settings.\n" + report.format())

@@ -216,15 +216,19 @@ class AgreementSchema(Schema):
     precision = fields.Float(allow_none=True)
     recall = fields.Float(allow_none=True)
     mcc = fields.Float(allow_none=True, metadata={
-        "description": "Matthews correlation; null until both classes were decided"})
+        "description": "Matthews correlation; null while undefined: until the model has "
+                       "said both spam and not spam, and moderators have decided both"})
 
 
 class ModelStatsSchema(Schema):
-    decided = fields.Integer(metadata={"description": "comments a moderator marked spam or approved"})
+    decided = fields.Integer(metadata={"description": "comments a moderator marked spam or "
+                                                      "approved; the agreement figures count "
+                                                      "those the model scored"})
     marked_spam = fields.Nested(AgreementSchema, metadata={
         "description": "the model marked the comment spam, against the moderators' spam"})
     held_or_marked = fields.Nested(AgreementSchema, metadata={
-        "description": "the model marked the comment spam or held it, against spam"})
+        "description": "the model marked the comment spam or held it, against the "
+                       "moderators' spam"})
     decided_alone = fields.Nested(AgreementSchema, metadata={
         "description": "comments the model did not hold: marked spam against passed"})
     trained_on = fields.Dict(keys=fields.String(), values=fields.Integer())

@@ -1,12 +1,13 @@
 """`flask spam train|evaluate`: bootstrapping the stored model from labelled files."""
 
+import csv
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from service.extensions import db
-from service.moderation import learning, spam
+from service.moderation import evaluation, learning, spam
 from tests.conftest import DATASETS
 
 FILES = sorted((DATASETS / "youtube-spam").glob("*.csv"))
@@ -16,7 +17,7 @@ def test_train_fills_the_stored_model(app: Flask) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["spam", "train", str(FILES[0]), str(FILES[1])])
     assert result.exit_code == 0, result.output
-    rows = spam.deduplicated(row for path in FILES[:2] for row in spam.read_labelled_csv(path))
+    rows = evaluation.deduplicated(row for path in FILES[:2] for row in evaluation.read_labelled_csv(path))
     spam_count = sum(is_spam for _, is_spam in rows)
     assert f"Learned {len(rows)} comments ({spam_count} spam" in result.output
     with app.app_context():
@@ -39,16 +40,43 @@ def test_evaluate_prints_the_leave_one_file_out_figures(app: Flask) -> None:
 def test_evaluate_suggests_thresholds_by_the_documented_rule(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["spam", "evaluate", "--suggest", *map(str, FILES)])
     assert result.exit_code == 0, result.output
-    scored = spam.leave_one_out(FILES)
-    spam_t, hold_t = spam.choose_thresholds([pair for _, pairs in scored for pair in pairs])
-    # On the five videos the rule gives back the shipped defaults.
-    assert (spam_t, hold_t) == (spam.SPAM_THRESHOLD, spam.HOLD_THRESHOLD)
-    assert f"Suggested: SPAM_THRESHOLD={spam_t:g}" in result.output
-    assert f"HOLD_THRESHOLD={hold_t:g}" in result.output
+    scored = evaluation.leave_one_out(FILES)
+    spam_t, hold_t = evaluation.choose_thresholds(evaluation.pooled(scored))
+    assert f"Suggested: SPAM_THRESHOLD={spam_t:g} (the best MCC" in result.output
+    assert f"HOLD_THRESHOLD={hold_t:g} (the shortest queue" in result.output
     suggested = result.output.split("Suggested:")[1]
     assert f"Spam threshold {spam_t:g}, hold threshold {hold_t:g}" in suggested
-    report = spam.evaluate(FILES, spam_t, hold_t, scored=scored)
+    report = evaluation.evaluate(FILES, spam_t, hold_t, scored=scored)
     assert f"{report.decided_mcc:.3f}" in suggested.splitlines()[-1]
+
+
+def _labelled(path: Path, rows: list[tuple[str, int]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["COMMENT_ID", "AUTHOR", "DATE", "CONTENT", "CLASS"])
+        writer.writerows([(str(i), "Ann", "", text, label) for i, (text, label) in enumerate(rows)])
+    return path
+
+
+def test_suggest_needs_both_classes(app: Flask, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    empty = [_labelled(tmp_path / f"empty{i}.csv", []) for i in (1, 2)]
+    ham = [_labelled(tmp_path / f"ham{i}.csv", [(f"Lovely song number {i} {n}", 0)
+                                                 for n in range(5)]) for i in (1, 2)]
+    for files in (empty, ham, [ham[0], ham[0]]):
+        result = runner.invoke(args=["spam", "evaluate", "--suggest", *map(str, files)])
+        assert result.exit_code != 0 and "both spam and ham" in result.output, result.output
+        assert "Traceback" not in result.output
+
+
+def test_suggest_says_when_no_hold_threshold_reaches_the_target(app: Flask,
+                                                                tmp_path: Path) -> None:
+    # A model that learned only ham cannot tell Shakira's spam from its ham.
+    ham = _labelled(tmp_path / "ham.csv", [(f"Lovely song, part {n}", 0) for n in range(30)])
+    result = app.test_cli_runner().invoke(
+        args=["spam", "evaluate", "--suggest", str(ham), str(FILES[4])])
+    assert result.exit_code == 0, result.output
+    assert "no value reaches a decided MCC of 0.9" in result.output
 
 
 def test_bad_files_are_clear_errors(app: Flask, tmp_path: Path) -> None:

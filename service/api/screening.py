@@ -55,7 +55,7 @@ class Stats(MethodView):
     @blp.response(200, StatsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Comments per status and per screening reason over a period (30 days by default),
-        and the spam model's precision and recall against the moderators' decisions."""
+        and the spam model's precision, recall and MCC against the moderators' decisions."""
         until = args["until"] or utcnow()
         since = args["since"] or until - min(timedelta(days=30), until - datetime.min)
         if since >= until:

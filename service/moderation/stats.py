@@ -8,20 +8,22 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import Comment, Status
-from . import learning, spam
+from . import evaluation, learning
 
 
 def _agreement(pairs: list[tuple[bool, bool]]) -> dict[str, Any]:
-    """Precision, recall and MCC of `said` against `truth` (None where undefined)."""
+    """Precision, recall and MCC of `said` against `truth`, each None while undefined."""
     tp = sum(said and truth for said, truth in pairs)
     fp = sum(said and not truth for said, truth in pairs)
     fn = sum(truth and not said for said, truth in pairs)
     tn = len(pairs) - tp - fp - fn
+    # MCC needs both classes said and both decided; otherwise it is 0/0.
+    defined = all((tp + fp, tp + fn, tn + fp, tn + fn))
     return {"true_positives": tp, "false_positives": fp, "false_negatives": fn,
             "true_negatives": tn,
             "precision": round(tp / (tp + fp), 4) if tp + fp else None,
             "recall": round(tp / (tp + fn), 4) if tp + fn else None,
-            "mcc": round(spam.matthews(tp, fp, tn, fn), 4) if tp + fn and fp + tn else None}
+            "mcc": round(evaluation.matthews(tp, fp, tn, fn), 4) if defined else None}
 
 
 def screening_stats(session: Session, since: datetime, until: datetime) -> dict[str, Any]:
@@ -36,19 +38,23 @@ def screening_stats(session: Session, since: datetime, until: datetime) -> dict[
     said_spam: list[tuple[bool, bool]] = []
     said_suspect: list[tuple[bool, bool]] = []
     said_alone: list[tuple[bool, bool]] = []
-    rows = session.execute(sa.select(Comment.reasons, Comment.trained_as).where(*window)
-                           .execution_options(yield_per=1000))
-    for comment_reasons, trained_as in rows:
+    decided = 0
+    rows = session.execute(sa.select(Comment.reasons, Comment.trained_as, Comment.score)
+                           .where(*window).execution_options(yield_per=1000))
+    for comment_reasons, trained_as, score in rows:
         codes = {reason["code"] for reason in comment_reasons or []}
         reasons.update(codes)
-        if trained_as is not None:  # a moderator said spam (True) or approved (False)
+        if trained_as is None:  # no moderator said spam (True) or approved (False)
+            continue
+        decided += 1
+        if score is not None and "model_unavailable" not in codes:  # the model judged it
             said_spam.append(("model_spam" in codes, trained_as))
             said_suspect.append((bool(codes & {"model_spam", "model_suspect"}), trained_as))
             if "model_suspect" not in codes:  # the model decided alone: marked or passed
                 said_alone.append(("model_spam" in codes, trained_as))
     spam_total, ham_total = learning.totals(session)
     return {"since": since, "until": until, "comments": statuses, "reasons": dict(reasons),
-            "model": {"decided": len(said_spam), "marked_spam": _agreement(said_spam),
+            "model": {"decided": decided, "marked_spam": _agreement(said_spam),
                       "held_or_marked": _agreement(said_suspect),
                       "decided_alone": _agreement(said_alone),
                       "trained_on": {"spam": spam_total, "ham": ham_total}}}

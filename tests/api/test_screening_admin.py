@@ -11,7 +11,6 @@ from flask.testing import FlaskClient
 from service.extensions import db
 from service.models import AuditEntry, Comment
 from service.moderation import learning
-from service.moderation.stats import _agreement
 from tests.api.test_moderation import API, ada, bearer, comment, marc, patch, tokens  # noqa: F401
 
 SETTINGS = f"{API}/settings"
@@ -167,19 +166,18 @@ def test_stats_show_statuses_reasons_and_agreement(make_app: Any) -> None:
     assert client.get(f"{API}/stats?since=yesterday", headers=headers).status_code == 422
 
 
-@pytest.mark.parametrize(("pairs", "expected"), [
-    # 3 spam caught, 1 ham marked, 1 spam missed, 5 ham passed: (15 - 1) / sqrt(4*4*6*6)
-    ([(True, True)] * 3 + [(True, False)] + [(False, True)] + [(False, False)] * 5,
-     {"true_positives": 3, "false_positives": 1, "false_negatives": 1, "true_negatives": 5,
-      "precision": 0.75, "recall": 0.75, "mcc": round(14 / 24, 4)}),
-    # only ham decided: recall and MCC are undefined, not zero
-    ([(False, False)] * 4, {"true_positives": 0, "false_positives": 0, "false_negatives": 0,
-                             "true_negatives": 4, "precision": None, "recall": None,
-                             "mcc": None}),
-    # the model marks everything spam and is always wrong on the ham
-    ([(True, True), (True, False)], {"true_positives": 1, "false_positives": 1,
-                                      "false_negatives": 0, "true_negatives": 0,
-                                      "precision": 0.5, "recall": 1.0, "mcc": 0.0}),
-])
-def test_agreement_figures(pairs: list[tuple[bool, bool]], expected: dict[str, Any]) -> None:
-    assert _agreement(pairs) == expected
+def test_stats_leave_out_what_the_model_never_judged(make_app: Any) -> None:
+    app = make_app(SCREENING_ENABLED=False)
+    client = app.test_client()
+    from service.auth import create_moderator
+    from service.models import Role
+    with app.app_context():
+        headers = bearer(create_moderator(db.session, "marc", Role.MODERATOR, "cli:test")[1])
+    for text in ("Subscribe to my channel http://spam.example", "Free money, subscribe now"):
+        patch(client, headers, comment(client, text), status="spam")
+    with app.app_context():
+        assert all(score is None for score in db.session.scalars(sa.select(Comment.score)))
+    model = client.get(f"{API}/stats", headers=headers).get_json()["model"]
+    assert model["decided"] == 2
+    for block in ("marked_spam", "held_or_marked", "decided_alone"):
+        assert model[block]["false_negatives"] == 0 and model[block]["mcc"] is None

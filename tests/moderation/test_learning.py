@@ -5,7 +5,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from service.models import SpamToken, Status
-from service.moderation import learning, spam
+from service.moderation import evaluation, learning, spam
 from tests.conftest import DATASETS
 
 FILES = sorted((DATASETS / "youtube-spam").glob("*.csv"))
@@ -18,7 +18,7 @@ def stored_counts(session: Any) -> dict[str, tuple[int, int]]:
 
 
 def test_database_model_equals_memory_model(session: Any) -> None:
-    rows = spam.deduplicated(spam.read_labelled_csv(FILES[0]))[:150]
+    rows = evaluation.deduplicated(evaluation.read_labelled_csv(FILES[0]))[:150]
     memory = spam.MemoryModel()
     for sample, is_spam in rows:
         memory.learn(sample, is_spam)
@@ -33,7 +33,7 @@ def test_database_model_equals_memory_model(session: Any) -> None:
 
 
 def test_unlearning_gives_back_the_previous_state(session: Any) -> None:
-    rows = spam.deduplicated(spam.read_labelled_csv(FILES[1]))[:60]
+    rows = evaluation.deduplicated(evaluation.read_labelled_csv(FILES[1]))[:60]
     learning.learn(session, [(sample, is_spam, +1) for sample, is_spam in rows[:40]])
     session.commit()
     before = (stored_counts(session), learning.totals(session))
