@@ -3,7 +3,8 @@
 import os
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -31,6 +32,7 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     app.url_map.converters["article"] = ArticleKey
     app.json.sort_keys = False      # fields in the order API.md writes them
     app.json.ensure_ascii = False   # "modération", not "mod\u00e9ration"
+    app.session_interface = _NoSessions()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
@@ -60,3 +62,14 @@ def _database_unavailable(error: OperationalError) -> tuple[dict[str, Any], int,
 
 def _no_dangling_transaction(exc: BaseException | None) -> None:
     db.session.remove()
+
+
+class _NoSessions(SessionInterface):
+    """Causerie sets no cookie (moderators send a bearer token), so no request opens a
+    signed-cookie session: that saves building a serializer and parsing cookies on each."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Any) -> None:
+        return None

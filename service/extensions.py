@@ -3,6 +3,7 @@
 import sqlite3
 from typing import Any
 
+from flask import request
 from flask_babel import Babel
 from flask_cors import CORS
 from flask_limiter import Limiter
@@ -32,6 +33,15 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 # The client address is request.remote_addr, which ProxyFix rewrites only when
 # TRUSTED_PROXIES says how many hops to trust: a forged X-Forwarded-For moves nothing.
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _reads_are_never_limited() -> bool:
+    """Only posting a comment is limited, so reads skip the limiter's evaluation, which
+    costs about a fifth of a cached listing. A limit on a read would need this changed."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
 babel = Babel()
 cors = CORS()
 

@@ -44,6 +44,13 @@ def test_a_valid_comment_is_pending_with_a_french_message(client: FlaskClient) -
     assert response.headers["Content-Language"] == "fr"
 
 
+def test_no_answer_sets_a_cookie(client: FlaskClient) -> None:
+    answers = [post(client), client.get(URL), client.get("/healthz"),
+               client.get("/api/v1/comments/1"), post(client, {"name": ""})]
+    assert [answer.status_code for answer in answers] == [201, 200, 200, 404, 422]
+    assert not any("Set-Cookie" in answer.headers for answer in answers)
+
+
 def test_post_moderation_publishes_at_once(make_app: Any) -> None:
     client = make_app(MODERATION="post").test_client()
     body = post(client, headers={"Accept-Language": "en"}).get_json()
