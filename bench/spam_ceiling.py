@@ -262,24 +262,6 @@ def timed(name: str, evaluate: Evaluator, split: Any) -> Scored:
     return scored
 
 
-def nested(files: Sequence[Path], outer: list[Scored], evaluate: Evaluator,
-           name: str) -> tuple[Any, list[tuple[float, float]]]:
-    """Return the honest Report: each video tallied at thresholds from its training videos.
-
-    The thresholds of a video come from evaluation.choose_thresholds over the pooled inner
-    leave-one-out scores of the other four videos; outer holds each video's own scores.
-    """
-    parts, chosen = [], []
-    for index, split in enumerate(evaluation.splits(files)):
-        training_files = [f for i, f in enumerate(files) if i != index]
-        inner = [pair for s in evaluation.splits(training_files)
-                 for pair in timed(f"{name}, inner of {split.name}", evaluate, s)]
-        thresholds = evaluation.choose_thresholds(inner)
-        parts.append(evaluation.tally(split.name, outer[index], *thresholds, split.skipped))
-        chosen.append(thresholds)
-    return evaluation.combined("all videos", parts), chosen
-
-
 # ---------------------------------------------------------------- figures
 
 @dataclass
@@ -325,7 +307,8 @@ def measure(files: Sequence[Path], name: str, evaluate: Evaluator, with_nested: 
     pooled = [pair for scored in outer for pair in scored]
     if not with_nested:
         return Measured(name, pooled, no_nested=no_nested)
-    report, chosen = nested(files, outer, evaluate, name)
+    report, chosen, _ = evaluation.nested(files, partial(timed, f"{name}, inner", evaluate),
+                                          outer)
     return Measured(name, pooled, report, chosen)
 
 

@@ -125,11 +125,6 @@ def scored_split(split: Any, trainer: Callable[[Rows], Scorer]) -> Scored:
     return [(scorer(sample), is_spam) for sample, is_spam in split.tested]
 
 
-def inner_splits(files: Sequence[Path]) -> list[Any]:
-    """Return the leave-one-out splits among the given files only."""
-    return evaluation.splits(files)
-
-
 @dataclass
 class Outcome:
     """A method's leave-one-video-out result."""
@@ -141,16 +136,8 @@ class Outcome:
 
 def nested(files: Sequence[Path], trainer: Callable[[Rows], Scorer]) -> Outcome:
     """Return outer figures where each fold's thresholds come from its training videos."""
-    parts, chosen, pooled = [], [], []
-    for index, split in enumerate(evaluation.splits(files)):
-        training_files = [f for i, f in enumerate(files) if i != index]
-        inner = [pair for s in inner_splits(training_files) for pair in scored_split(s, trainer)]
-        thresholds = evaluation.choose_thresholds(inner)
-        outer = scored_split(split, trainer)
-        parts.append(evaluation.tally(split.name, outer, *thresholds, split.skipped))
-        chosen.append(thresholds)
-        pooled += outer
-    return Outcome(evaluation.combined("all videos", parts), chosen, pooled)
+    report, chosen, outer = evaluation.nested(files, lambda split: scored_split(split, trainer))
+    return Outcome(report, chosen, [pair for scored in outer for pair in scored])
 
 
 def ceiling(scored: Scored) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -214,13 +214,15 @@ def combined(name: str, parts: Sequence[Report]) -> Report:
 Scored = list[tuple[float, bool]]  # (score, is_spam) per tested comment
 
 
+def filter_scores(split: Split) -> Scored:
+    """Return (score, is_spam) of a split's tested rows under the filter trained on it."""
+    model = train(split.training)
+    return [(model.score(sample), is_spam) for sample, is_spam in split.tested]
+
+
 def leave_one_out(files: Sequence[Path | str]) -> list[tuple[Split, Scored]]:
     """Return each file's split with its tested rows scored by a model trained on the others."""
-    result = []
-    for split in splits(files):
-        model = train(split.training)
-        result.append((split, [(model.score(sample), is_spam) for sample, is_spam in split.tested]))
-    return result
+    return [(split, filter_scores(split)) for split in splits(files)]
 
 
 def evaluate(files: Sequence[Path | str], spam_threshold: float = SPAM_THRESHOLD,
@@ -243,17 +245,37 @@ def choose_thresholds(scored: Sequence[tuple[float, bool]]) -> tuple[float, floa
     highest value (the shortest queue) at which the comments left to the model reach
     MIN_DECIDED_MCC; if none does, the one with the best flag MCC.
     """
-    def at(spam_t: float, hold_t: float) -> Report:
-        return tally("", scored, spam_t, hold_t)
-
-    # Scores reach 1.0 exactly, so only 1.0 is sure to mark nothing.
+    # Every candidate is tallied once per role; scores reach 1.0 exactly, so only 1.0 is
+    # sure to mark nothing.
     candidates = (*THRESHOLD_GRID, 1.0)
-    spam_t = max((t for t in candidates if at(t, t).ham_marked_spam <= MAX_HAM_MARKED_SPAM),
-                 key=lambda t: (at(t, t).mcc, t))
-    below = [t for t in candidates if t <= spam_t]
-    enough = [t for t in below if at(spam_t, t).decided_mcc >= MIN_DECIDED_MCC]
-    hold_t = max(enough) if enough else max(below, key=lambda t: (at(spam_t, t).flag_mcc, t))
+    marks = {t: tally("", scored, t, t) for t in candidates}
+    spam_t = max((t for t, mark in marks.items() if mark.ham_marked_spam <= MAX_HAM_MARKED_SPAM),
+                 key=lambda t: (marks[t].mcc, t))
+    holds = {t: tally("", scored, spam_t, t) for t in candidates if t <= spam_t}
+    enough = [t for t, hold in holds.items() if hold.decided_mcc >= MIN_DECIDED_MCC]
+    hold_t = max(enough) if enough else max(holds, key=lambda t: (holds[t].flag_mcc, t))
     return spam_t, hold_t
+
+
+def nested(files: Sequence[Path | str], score: Callable[[Split], Scored],
+           outer: Sequence[Scored] | None = None
+           ) -> tuple[Report, list[tuple[float, float]], list[Scored]]:
+    """Return honest leave-one-file-out figures: each file tallied at the thresholds that
+    `choose_thresholds` picks from the leave-one-out scores of the other files alone.
+
+    `score(split)` scores a split's tested rows with a model trained on its training rows;
+    `outer`, each file's own scores if already known, saves scoring them again. Returns
+    the Report, the (spam, hold) thresholds per file and each file's scores.
+    """
+    parts, chosen, scores = [], [], []
+    for index, split in enumerate(splits(files)):
+        others = [path for i, path in enumerate(files) if i != index]
+        thresholds = choose_thresholds([pair for inner in splits(others) for pair in score(inner)])
+        own = list(outer[index]) if outer is not None else score(split)
+        parts.append(tally(split.name, own, *thresholds, split.skipped))
+        chosen.append(thresholds)
+        scores.append(own)
+    return combined("all files", parts), chosen, scores
 
 
 def pooled(scored: Iterable[tuple[Split, Scored]]) -> Scored:

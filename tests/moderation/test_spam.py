@@ -208,32 +208,27 @@ def test_counts_never_go_below_zero(is_spam: bool) -> None:
     assert "shared" not in model.counts
 
 
-@pytest.mark.parametrize("start", [
-    "Subscribe to my Youtube Channel!!",
-    "hey you ! check out the channel of Alvar Lake",
-    "please subscribe to my page. thanks.",
-    "New way to make money easily",
-    "You guys should check out this EXTRAORDINARY website called FIREPA.COM",
+@pytest.mark.parametrize(("start", "is_spam"), [
+    ("Subscribe to my Youtube Channel!!", True),
+    ("hey you ! check out the channel of Alvar Lake", True),
+    ("please subscribe to my page. thanks.", True),
+    ("New way to make money easily", True),
+    ("You guys should check out this EXTRAORDINARY website called FIREPA.COM", True),
+    ("i totally love this song. absolutely fantastic!", False),
+    ("I felt old when I realized that this song was 5 years old", False),
+    ("5 years later i still love this song", False),
+    ("She is good", False),
+    ("this song sucks", False),
 ])
-def test_clear_spam_from_an_unseen_video_is_marked(four_video_model: MemoryModel,
-                                                   start: str) -> None:
-    sample, is_spam = shakira_row(start)
-    assert is_spam
-    assert four_video_model.score(sample) > spam.SPAM_THRESHOLD
-
-
-@pytest.mark.parametrize("start", [
-    "i totally love this song. absolutely fantastic!",
-    "I felt old when I realized that this song was 5 years old",
-    "5 years later i still love this song",
-    "She is good",
-    "this song sucks",
-])
-def test_ordinary_ham_from_an_unseen_video_passes(four_video_model: MemoryModel,
-                                                  start: str) -> None:
-    sample, is_spam = shakira_row(start)
-    assert not is_spam
-    assert four_video_model.score(sample) <= spam.HOLD_THRESHOLD
+def test_an_unseen_video_gets_clear_verdicts(four_video_model: MemoryModel, start: str,
+                                             is_spam: bool) -> None:
+    """Clear spam is marked spam; ordinary ham passes without being held."""
+    sample, labelled_spam = shakira_row(start)
+    assert labelled_spam is is_spam
+    if is_spam:
+        assert four_video_model.score(sample) > spam.SPAM_THRESHOLD
+    else:
+        assert four_video_model.score(sample) <= spam.HOLD_THRESHOLD
 
 
 def shakira_row(start: str) -> tuple[Sample, bool]:
@@ -300,6 +295,18 @@ HAM, SPAM = False, True
 def test_choose_thresholds_follows_the_documented_rule(scored: list[tuple[float, bool]],
                                                         thresholds: tuple[float, float]) -> None:
     assert evaluation.choose_thresholds(scored) == thresholds
+
+
+def test_nested_thresholds_meet_the_targets_without_seeing_the_test_video() -> None:
+    # The honest headline of docs/spam-model.md: each video at thresholds chosen from
+    # the other four alone.
+    report, chosen, scores = evaluation.nested(FILES, evaluation.filter_scores)
+    assert len(chosen) == len(scores) == len(FILES)
+    assert all(hold <= spam_t for spam_t, hold in chosen)
+    assert report.ham_marked_spam <= evaluation.MAX_HAM_MARKED_SPAM
+    assert report.decided_mcc >= evaluation.MIN_DECIDED_MCC
+    assert report.held_share <= 0.095
+    assert report.mcc >= 0.82
 
 
 def test_the_defaults_are_the_rule_applied_to_the_five_videos() -> None:
