@@ -57,6 +57,13 @@ def patch(client: FlaskClient, headers: dict[str, str], comment_id: int, **body:
     return client.patch(f"{API}/comments/{comment_id}", json=body, headers=headers)
 
 
+def published(client: FlaskClient, headers: dict[str, str], text: str, **fields: Any) -> int:
+    """Post a comment and have a moderator approve it; its id."""
+    comment_id = comment(client, text, **fields)
+    assert patch(client, headers, comment_id, status="approved").status_code == 200
+    return comment_id
+
+
 def snapshot(app: Flask) -> tuple[Any, ...]:
     """Everything a refused request must leave as it was."""
     with app.app_context():
@@ -172,8 +179,7 @@ def test_answers_are_never_stored_by_caches(client: FlaskClient, ada: dict[str, 
 
 def test_the_queue_is_pending_oldest_first_with_everything_a_moderator_needs(
         app: Flask, client: FlaskClient, ada: dict[str, str]) -> None:
-    parent = comment(client, "P" * 300, email="julie@example.org", website="https://example.org")
-    patch(client, ada, parent, status="approved")
+    parent = published(client, ada, "P" * 300, email="julie@example.org", website="https://example.org")
     reply = comment(client, "Une <b>réponse</b>", parent_id=parent)
     other = comment(client, "Ailleurs", article="other")
     page = client.get(f"{API}/comments", headers=ada).get_json()
@@ -276,8 +282,7 @@ def test_any_status_moves_to_any_other(client: FlaskClient, marc: dict[str, str]
 
 def test_correcting_the_text_resanitizes_and_keeps_the_original(
         app: Flask, client: FlaskClient, marc: dict[str, str]) -> None:
-    comment_id = comment(client, "Bonjour http://example.org")
-    patch(client, marc, comment_id, status="approved")
+    comment_id = published(client, marc, "Bonjour http://example.org")
     etag = client.get(PUBLIC).headers["ETag"]
     response = patch(client, marc, comment_id, text="  Bonjour <script>x</script> <em>à tous</em> ")
     body = response.get_json()
@@ -339,8 +344,7 @@ def test_a_body_that_is_not_an_object_changes_nothing(app: Flask, client: FlaskC
 
 def test_delete_moves_to_the_trash_and_patch_restores(app: Flask, client: FlaskClient,
                                                       marc: dict[str, str]) -> None:
-    comment_id = comment(client, "Bonjour")
-    patch(client, marc, comment_id, status="approved")
+    comment_id = published(client, marc, "Bonjour")
     trashed = client.delete(f"{API}/comments/{comment_id}", headers=marc)
     assert trashed.status_code == 200 and trashed.get_json()["status"] == "trash"
     assert client.get(PUBLIC).get_json()["total"] == 0
@@ -354,10 +358,8 @@ def test_delete_moves_to_the_trash_and_patch_restores(app: Flask, client: FlaskC
 
 def test_an_admin_purges_and_replies_move_up(app: Flask, client: FlaskClient,
                                              ada: dict[str, str]) -> None:
-    root = comment(client, "Racine")
-    patch(client, ada, root, status="approved")
-    middle = comment(client, "Milieu", parent_id=root)
-    patch(client, ada, middle, status="approved")
+    root = published(client, ada, "Racine")
+    middle = published(client, ada, "Milieu", parent_id=root)
     leaves = [comment(client, f"Feuille {n}", parent_id=middle) for n in range(2)]
     patch(client, ada, leaves[0], status="approved")
     etag = client.get(PUBLIC).headers["ETag"]
@@ -459,8 +461,7 @@ def test_unknown_ids_are_listed_and_nothing_changes(app: Flask, client: FlaskCli
 
 def test_a_reply_is_approved_only_after_its_parent(app: Flask, client: FlaskClient,
                                                    marc: dict[str, str]) -> None:
-    parent = comment(client, "Parent")
-    patch(client, marc, parent, status="approved")
+    parent = published(client, marc, "Parent")
     reply = comment(client, "Réponse", parent_id=parent)
     patch(client, marc, parent, status="rejected")
     before = snapshot(app)
@@ -569,8 +570,7 @@ def test_the_audit_trail_is_newest_first_and_filterable(app: Flask, client: Flas
 
 
 def test_the_audit_trail_by_time(app: Flask, client: FlaskClient, marc: dict[str, str]) -> None:
-    comment_id = comment(client, "Bonjour")
-    patch(client, marc, comment_id, status="approved")
+    comment_id = published(client, marc, "Bonjour")
     with app.app_context():
         db.session.execute(sa.update(AuditEntry).where(AuditEntry.comment_id == comment_id)
                            .values(created_at=datetime(2026, 1, 15, 12)))
@@ -601,8 +601,7 @@ def test_bad_audit_queries_are_422(client: FlaskClient, marc: dict[str, str],
 
 def test_nothing_in_the_api_edits_or_deletes_the_audit(app: Flask, client: FlaskClient,
                                                        ada: dict[str, str]) -> None:
-    comment_id = comment(client, "Bonjour")
-    patch(client, ada, comment_id, status="approved")
+    comment_id = published(client, ada, "Bonjour")
     before = snapshot(app)
     entry = client.get(f"{API}/audit", headers=ada).get_json()["items"][0]["id"]
     for method in ("POST", "PUT", "PATCH", "DELETE"):
