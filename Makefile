@@ -5,17 +5,23 @@ FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 8000
 CATALOG := service/translations/fr/LC_MESSAGES/messages
 
-.PHONY: setup run test bench clean
+.PHONY: setup setup-dev run test typecheck bench moderator clean
 
 $(VENV)/installed: requirements.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+$(VENV)/installed-dev: requirements-dev.txt requirements.txt $(VENV)/installed
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
 $(CATALOG).mo: $(CATALOG).po $(VENV)/installed
 	$(VENV)/bin/pybabel compile --statistics -d service/translations
 
 setup: $(VENV)/installed $(CATALOG).mo
+
+setup-dev: setup $(VENV)/installed-dev
 
 run: setup
 	$(FLASK) db upgrade
@@ -24,10 +30,18 @@ run: setup
 		--access-logformat '{"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "seconds": %(L)s}' \
 		wsgi:app
 
-test: setup
+test: setup-dev typecheck
 	$(PYTHON) -m pytest -n 2 -q tests
 
-bench: setup
+typecheck: setup-dev
+	$(VENV)/bin/mypy --strict service
+
+# make moderator NAME=julie [ROLE=admin]: creates a moderator and prints the token once.
+moderator: setup
+	$(FLASK) db upgrade
+	$(FLASK) moderators create "$(NAME)" --role "$(or $(ROLE),moderator)"
+
+bench: setup-dev
 	$(PYTHON) bench/run.py
 
 clean:

@@ -44,7 +44,7 @@ PROJECT = BENCH.parent
 sys.path.insert(0, str(PROJECT))
 
 from service.models import text_digest  # noqa: E402
-from service.moderation.sanitize import to_html  # noqa: E402
+from service.screening.sanitize import to_html  # noqa: E402
 from tests.serving import get, gunicorn, migrate, service_environment  # noqa: E402
 
 ARTICLE = "comment-devenir-chef-de-projet-ia"

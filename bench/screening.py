@@ -28,7 +28,7 @@ sys.path.insert(0, str(BENCH))
 from run import ensure_wrk, prepare, say, wrk  # noqa: E402
 from tests.serving import gunicorn, service_environment  # noqa: E402
 
-DATASET = BENCH.parent.parent / "shared" / "datasets" / "youtube-spam"
+DATASET = BENCH.parent / "service" / "data" / "youtube-spam"
 SCRIPT = BENCH / "post.lua"
 
 

@@ -42,9 +42,11 @@ from sklearn.metrics import roc_auc_score
 # Set before sentence_transformers / transformers are imported (they are, lazily, below).
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from spam_module import ROOT, evaluation, spam  # noqa: E402  (bench/ is on the path)
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the filter is standard library: no Flask needed
+from service.spamfilter import evaluation, model as spam  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "youtube-spam"
+DEFAULT_DATA = ROOT / "service" / "data" / "youtube-spam"
 
 
 Rows = list[tuple[Any, bool]]                    # (Sample, is_spam)

@@ -32,9 +32,11 @@ import sklearn
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
 
-from spam_module import ROOT, evaluation, spam  # bench/ is on the path
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the filter is standard library: no Flask needed
+from service.spamfilter import evaluation, model as spam  # noqa: E402
 
-DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "youtube-spam"
+DEFAULT_DATA = ROOT / "service" / "data" / "youtube-spam"
 
 Rows = list[tuple[Any, bool]]          # (Sample, is_spam)
 Scored = evaluation.Scored              # (score, is_spam)

@@ -1,75 +1,17 @@
-"""Causerie: a self-hosted comment service for blogs."""
+"""Causerie: a self-hosted comment service for blogs.
 
-import os
-from typing import Any
+`create_app` lives in `service.app`; it is loaded on first use so that the standard-library
+parts (`service.spamfilter`) import without Flask, for the bench and offline tools.
+"""
 
-from flask import Flask, Request
-from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy.exc import OperationalError
-from werkzeug.middleware.proxy_fix import ProxyFix
+from typing import TYPE_CHECKING, Any
 
-from . import errors, i18n, logs, metrics
-from .api import ArticleKey, CauserieApi, register as register_api
-from .cli import moderators, spam_model
-from .config import Config, from_environment, instance_secret
-from .extensions import babel, cors, db, limiter, migrate
+if TYPE_CHECKING:
+    from .app import create_app as create_app
 
 
-def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
-    """Build a configured app; nothing else wires things together."""
-    app = Flask(__name__)
-    app.config.update(from_environment(os.environ if config.FROM_ENVIRONMENT else {}))
-    app.config.from_object(config)
-    app.config.update(overrides)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = instance_secret(app.instance_path)
-    # app.logger *is* the package's "service" logger (app.name == "service"): create it
-    # first, so that configure() leaves it with one set of handlers, the JSON ones.
-    app.logger.handlers[:] = []
-    logs.configure(app.config["LOG_LEVEL"])
-    if proxies := app.config["TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
-    app.url_map.converters["article"] = ArticleKey
-    app.json.sort_keys = False      # fields in the order API.md writes them
-    app.json.ensure_ascii = False   # "modération", not "mod\u00e9ration"
-    app.session_interface = _NoSessions()
-
-    db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
-    limiter.init_app(app)
-    babel.init_app(app, locale_selector=i18n.locale, default_locale=app.config["DEFAULT_LOCALE"])
-    cors.init_app(app, origins=app.config["ALLOWED_ORIGINS"], resources=[
-        r"/api/v1/articles/*", r"/api/v1/comments/*", r"/api/v1/counts"],
-        expose_headers=["ETag", "Location", "Retry-After", "Content-Language"])
-    register_api(CauserieApi(app))
-    for group in (moderators, spam_model):
-        app.cli.add_command(group)
-    errors.register(app)
-    app.register_error_handler(OperationalError, _database_unavailable)
-    i18n.register(app)
-    metrics.register(app)
-    app.teardown_appcontext(_no_dangling_transaction)
-    return app
-
-
-def _database_unavailable(error: OperationalError) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """The database did not answer (down, locked too long): 503, and the client may retry."""
-    db.session.rollback()
-    logs.logging.getLogger("service").error("database unavailable: %s", type(error.orig).__name__)
-    body, code = errors.render_error(503, "http.503")
-    return body, code, {"Retry-After": "5"}
-
-
-def _no_dangling_transaction(exc: BaseException | None) -> None:
-    db.session.remove()
-
-
-class _NoSessions(SessionInterface):
-    """Causerie sets no cookie (moderators send a bearer token), so no request opens a
-    signed-cookie session: that saves building a serializer and parsing cookies on each."""
-
-    def open_session(self, app: Flask, request: Request) -> SessionMixin:
-        return self.make_null_session(app)
-
-    def save_session(self, app: Flask, session: SessionMixin, response: Any) -> None:
-        return None
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from .app import create_app
+        return create_app
+    raise AttributeError(f"module 'service' has no attribute {name!r}")

@@ -18,7 +18,8 @@ from .auth import (ModeratorError, create_moderator, fingerprint, moderators as 
                    revoke_moderator, rotate_token)
 from .extensions import db
 from .models import Role
-from .moderation import evaluation, learning, spam
+from .moderation import learning
+from .spamfilter import evaluation
 from .moderation.settings import effective
 
 moderators = AppGroup("moderators", help="Create, list, revoke and rotate moderator tokens.")

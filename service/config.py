@@ -4,13 +4,12 @@ Every variable is read and checked here, once, so that a bad value stops the sta
 a sentence naming the variable instead of failing later inside a request.
 """
 
-import os
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .moderation import spam
+from .spamfilter import model as spam
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SUPPORTED_LOCALES = ("fr", "en")

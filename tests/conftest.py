@@ -16,7 +16,7 @@ from service import create_app
 from service.config import TestConfig, database_url
 from service.extensions import db
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parents[1] / "service" / "data"
 
 
 @pytest.fixture(scope="session")

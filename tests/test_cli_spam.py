@@ -7,7 +7,8 @@ from typing import Any
 from flask import Flask
 
 from service.extensions import db
-from service.moderation import evaluation, learning, spam
+from service.moderation import learning
+from service.spamfilter import evaluation, model as spam
 from tests.conftest import DATASETS
 
 FILES = sorted((DATASETS / "youtube-spam").glob("*.csv"))

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
 from ..models import Article, Comment, Status, text_digest, upsert, utcnow
 from . import learning
-from .rules import Draft
-from .sanitize import to_html
-from .screening import screen, unscreened
+from ..screening.rules import Draft
+from ..screening.sanitize import to_html
+from ..screening.pipeline import screen, unscreened
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def _facts_query(by_email: bool, reply: bool) -> sa.Select[tuple[bool, bool]]:
 
 def _model_opinion(session: Session, data: Mapping[str, Any],
                    settings: Mapping[str, Any]) -> dict[str, Any]:
-    sample = learning.spam.Sample(text=data["text"], name=data["name"], website=data.get("website"))
+    sample = learning.Sample(text=data["text"], name=data["name"], website=data.get("website"))
     try:
         score, trained = learning.score(session, sample, settings)
     except (SQLAlchemyError, ValueError, ArithmeticError):

@@ -22,7 +22,7 @@ from ..models import Article, AuditEntry, Comment, Moderator, Role, Status
 from .actions import article_for_comment, touch_article
 from .learning import learn_from_decision
 from .review import Reviewed, comment_for_review
-from .sanitize import to_html
+from ..screening.sanitize import to_html
 
 Actor = Moderator | str  # a moderator, or the command line ("cli:<user>")
 

@@ -14,14 +14,15 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..models import Comment, SpamCorpus, SpamToken, Status, upsert
-from . import spam
+from ..spamfilter import model as spam
+from ..spamfilter.model import Sample
 
 CORPUS_ID = 1
 
 
-def sample_of(comment: Comment) -> spam.Sample:
+def sample_of(comment: Comment) -> Sample:
     """What the model reads of a comment."""
-    return spam.Sample(text=comment.text, name=comment.name, website=comment.website)
+    return Sample(text=comment.text, name=comment.name, website=comment.website)
 
 
 # Built once: scoring runs it on every new comment. The totals come back as the row of
@@ -40,7 +41,7 @@ def totals(session: Session) -> tuple[int, int]:
     return (row.spam_total, row.ham_total) if row else (0, 0)
 
 
-def score(session: Session, sample: spam.Sample, settings: Mapping[str, Any]) -> tuple[float, bool]:
+def score(session: Session, sample: Sample, settings: Mapping[str, Any]) -> tuple[float, bool]:
     """The sample's spam probability, and whether the model has seen enough to judge."""
     tokens = spam.features(sample)
     rows = session.connection().execute(_MODEL, {"tokens": sorted(tokens)}).all()
@@ -50,7 +51,7 @@ def score(session: Session, sample: spam.Sample, settings: Mapping[str, Any]) ->
             spam.is_trained(spam_total, ham_total, settings["MIN_TRAINING"]))
 
 
-def learn(session: Session, changes: Iterable[tuple[spam.Sample, bool, int]]) -> None:
+def learn(session: Session, changes: Iterable[tuple[Sample, bool, int]]) -> None:
     """Apply (sample, is_spam, +1 learn / -1 unlearn) changes as one upsert; counts stay >= 0."""
     deltas: Counter[tuple[str, bool]] = Counter()
     corpus: Counter[bool] = Counter()
@@ -112,7 +113,7 @@ def learn_from_decision(session: Session, comments: Iterable[Comment], status: S
     Changes wait in the session and are applied as one upsert just before the commit,
     so a bulk decision on 500 comments costs one statement, not 500.
     """
-    pending: list[tuple[spam.Sample, bool, int]] = session.info.setdefault(_PENDING, [])
+    pending: list[tuple[Sample, bool, int]] = session.info.setdefault(_PENDING, [])
     for comment in comments:
         new = label(status, comment.trained_as)
         if new == comment.trained_as:

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import Comment, Status
-from . import evaluation, learning
+from ..spamfilter import evaluation
+from . import learning
 
 
 def _agreement(pairs: list[tuple[bool, bool]]) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from service.models import SpamToken, Status
-from service.moderation import evaluation, learning, spam
+from service.moderation import learning
+from service.spamfilter import evaluation, model as spam
 from tests.conftest import DATASETS
 
 FILES = sorted((DATASETS / "youtube-spam").glob("*.csv"))

@@ -6,10 +6,10 @@ import pytest
 
 from service.config import from_environment
 from service.models import Status
-from service.moderation.rules import (Draft, Outcome, Verdict, blocked_words, duplicate,
+from service.screening.rules import (Draft, Outcome, Verdict, blocked_words, duplicate,
                                       held_words, honeypot, links, returning_author, spam_model)
-from service.moderation.sanitize import to_html
-from service.moderation.screening import screen
+from service.screening.sanitize import to_html
+from service.screening.pipeline import screen
 
 DEFAULTS = from_environment({})
 

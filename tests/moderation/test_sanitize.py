@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from bleach._vendor import html5lib  # the HTML5 parser bleach itself is built on
 
-from service.moderation.sanitize import to_html, to_plain
+from service.screening.sanitize import to_html, to_plain
 
 # WordPress's $allowedtags, plus the paragraphs and line breaks we write ourselves.
 ALLOWED: dict[str, set[str]] = {

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from service.moderation import spam
-from service.moderation import evaluation
-from service.moderation.evaluation import Report
-from service.moderation.spam import MemoryModel, Sample, features
+from service.spamfilter import model as spam
+from service.spamfilter import evaluation
+from service.spamfilter.evaluation import Report
+from service.spamfilter.model import MemoryModel, Sample, features
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "youtube-spam"
+DATA = Path(__file__).resolve().parents[2] / "service" / "data" / "youtube-spam"
 FILES = sorted(DATA.glob("Youtube0*.csv"))
 
 

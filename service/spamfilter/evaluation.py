@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from .spam import HOLD_THRESHOLD, SPAM_THRESHOLD, Sample, normalized_text, train
+from .model import HOLD_THRESHOLD, SPAM_THRESHOLD, Sample, normalized_text, train
 
 # The targets thresholds are chosen for, and the values tried.
 MAX_HAM_MARKED_SPAM = 0.01    # at most 1 % of legitimate comments marked spam

@@ -1,0 +1,91 @@
+"""What admins send and read about screening: the settings in force and the stats."""
+
+
+import marshmallow as ma
+from limits import parse_many
+from marshmallow import fields, validate
+
+from .base import Schema, Timestamp, WindowArgsSchema
+
+
+def _valid_rate(value: str) -> None:
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ma.ValidationError("settings.rate") from None
+
+
+def _words(key: str) -> fields.List:
+    return fields.List(fields.String(validate=[
+        validate.Length(min=1, max=100, error="settings.words"),
+        validate.Regexp(r"^[^\x00]*$", error="field.invalid")],  # PostgreSQL's text refuses NUL
+        error_messages={"invalid": "field.not_text"}),
+                       data_key=key, validate=validate.Length(max=1000, error="settings.words"),
+                       error_messages={"invalid": "settings.words"})
+
+
+_FRACTION = {"validate": validate.Range(min=0, max=1, error="settings.threshold"),
+             "error_messages": {"invalid": "settings.threshold"}}
+
+
+class ScreeningSettingsSchema(Schema):
+    """The settings an admin may change; keys as the environment names them, lower-cased."""
+
+    MODERATION = fields.String(data_key="moderation", validate=validate.OneOf(
+        ["pre", "post"], error="settings.moderation"))
+    REQUIRE_EMAIL = fields.Boolean(data_key="require_email",
+                                   error_messages={"invalid": "field.not_boolean"})
+    POST_RATE_LIMIT = fields.String(data_key="post_rate_limit", validate=[
+        validate.Length(min=1, max=200, error="settings.rate"), _valid_rate])
+    SCREENING_ENABLED = fields.Boolean(data_key="screening_enabled",
+                                       error_messages={"invalid": "field.not_boolean"})
+    MAX_LINKS = fields.Integer(data_key="max_links", strict=True, validate=validate.Range(
+        min=0, max=1000, error="settings.number"), error_messages={"invalid": "settings.number"})
+    HELD_WORDS = _words("held_words")
+    BLOCKED_WORDS = _words("blocked_words")
+    TRUST_RETURNING_AUTHORS = fields.Boolean(data_key="trust_returning_authors",
+                                             error_messages={"invalid": "field.not_boolean"})
+    HONEYPOT_FIELD = fields.String(data_key="honeypot_field", validate=validate.Regexp(
+        r"^[A-Za-z0-9_-]{1,64}$", error="settings.field_name"))
+    SPAM_THRESHOLD = fields.Float(data_key="spam_threshold", **_FRACTION)
+    HOLD_THRESHOLD = fields.Float(data_key="hold_threshold", **_FRACTION)
+    MIN_TRAINING = fields.Integer(data_key="min_training", strict=True, validate=validate.Range(
+        min=0, max=1_000_000, error="settings.number"), error_messages={"invalid": "settings.number"})
+
+
+class StatsArgsSchema(WindowArgsSchema):
+    pass
+
+
+class AgreementSchema(Schema):
+    true_positives = fields.Integer()
+    false_positives = fields.Integer()
+    false_negatives = fields.Integer()
+    true_negatives = fields.Integer()
+    precision = fields.Float(allow_none=True)
+    recall = fields.Float(allow_none=True)
+    mcc = fields.Float(allow_none=True, metadata={
+        "description": "Matthews correlation; null while undefined: until the model has "
+                       "said both spam and not spam, and moderators have decided both"})
+
+
+class ModelStatsSchema(Schema):
+    decided = fields.Integer(metadata={"description": "comments a moderator marked spam or "
+                                                      "approved; the agreement figures count "
+                                                      "those the model scored"})
+    marked_spam = fields.Nested(AgreementSchema, metadata={
+        "description": "the model marked the comment spam, against the moderators' spam"})
+    held_or_marked = fields.Nested(AgreementSchema, metadata={
+        "description": "the model marked the comment spam or held it, against the "
+                       "moderators' spam"})
+    decided_alone = fields.Nested(AgreementSchema, metadata={
+        "description": "comments the model did not hold: marked spam against passed"})
+    trained_on = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class StatsSchema(Schema):
+    since = Timestamp()
+    until = Timestamp()
+    comments = fields.Dict(keys=fields.String(), values=fields.Integer())
+    reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
+    model = fields.Nested(ModelStatsSchema)
