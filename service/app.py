@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import errors, i18n, logs, metrics
-from .api import ArticleKey, CauserieApi, register as register_api
+from .api import ArticleKey, CauserieApi, docs, register as register_api
 from .cli import moderators, spam_model
 from .config import Config, from_environment, instance_secret
 from .extensions import babel, cors, db, limiter, migrate
@@ -42,6 +42,7 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
         r"/api/v1/articles/*", r"/api/v1/comments/*", r"/api/v1/counts"],
         expose_headers=["ETag", "Location", "Retry-After", "Content-Language"])
     register_api(CauserieApi(app))
+    docs.register(app)
     for group in (moderators, spam_model):
         app.cli.add_command(group)
     errors.register(app)

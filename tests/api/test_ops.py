@@ -206,3 +206,10 @@ def test_logs_carry_no_email_and_no_ip(service_log: tuple[Flask, io.StringIO]) -
     assert f"comment {response.get_json()['id']}" in logged  # the line was written
     assert "julie.secret" not in logged and "example.org" not in logged
     assert "203.0.113.77" not in logged and "Agent-Secret" not in logged
+
+
+def test_docs_assets_are_served_locally_and_nothing_else(client: FlaskClient) -> None:
+    response = client.get("/docs/assets/../../app.py")
+    assert response.status_code == 404
+    assert client.get("/docs/assets/secret_key").status_code == 404
+    assert client.get("/docs/assets/swagger-ui.css").status_code == 200
