@@ -31,6 +31,7 @@ run: setup
 		wsgi:app
 
 test: setup-dev typecheck
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || echo "make test: browser tests skipped, no Chromium at $${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium, or set CHROMIUM)."
 	$(PYTHON) -m pytest -n 2 -q tests
 
 typecheck: setup-dev
