@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -105,10 +106,12 @@ def render_page(session: Session, request: PageRequest, article_id: int | None) 
         query = query.where(key < sa.tuple_(*position) if newest else key > sa.tuple_(*position))
     rows = session.execute(query).all()
     total = session.scalar(sa.select(sa.func.count()).select_from(Comment).where(*approved))
-    more = len(rows) > request.limit
-    rows = rows[:request.limit]
-    cursor = pagination.encode(rows[-1].created_at, rows[-1].id) if more else None
-    return _dump(request.article, total or 0, rows, cursor)
+    items, cursor = pagination.keyset_page(rows, request.limit, _position)
+    return _dump(request.article, total or 0, items, cursor)
+
+
+def _position(row: Any) -> tuple[datetime, int]:
+    return row.created_at, row.id
 
 
 def _dump(article: str, total: int, rows: Sequence[Any], cursor: str | None) -> bytes:

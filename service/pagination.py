@@ -2,10 +2,14 @@
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from .errors import DomainError
 from .limits import ID_MAX
+
+T = TypeVar("T")
 
 
 class InvalidCursor(DomainError):
@@ -32,3 +36,12 @@ def decode(cursor: str) -> tuple[datetime, int]:
         return position
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidCursor() from None
+
+
+def keyset_page(rows: Sequence[T], limit: int,
+                position: Callable[[T], tuple[datetime, int]]) -> tuple[list[T], str | None]:
+    """A page from rows fetched with LIMIT limit + 1: the first `limit` of them, and the
+    cursor after the last one if the extra row shows that more follow (else None)."""
+    items = list(rows[:limit])
+    more = len(rows) > limit
+    return items, encode(*position(items[-1])) if more else None

@@ -7,16 +7,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .. import oncommit
 from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
 from ..models import Article, Comment, Status, text_digest, upsert, utcnow
-from . import learning
+from ..screening.pipeline import screen, unscreened
 from ..screening.rules import Draft
 from ..screening.sanitize import to_html
-from ..screening.pipeline import screen, unscreened
+from . import learning
 
 log = logging.getLogger(__name__)
 
@@ -45,23 +45,17 @@ def touch_article(session: Session, article_id: int) -> None:
     The version is bumped once per article, just before the transaction commits, so a
     bulk decision on 500 comments of one article costs one UPDATE.
     """
-    session.info.setdefault(_TOUCHED, set()).add(article_id)
+    oncommit.queue(session, TOUCHED, article_id)
 
 
-_TOUCHED = "causerie.touched_articles"
+TOUCHED = "articles.touched"
 
 
-@event.listens_for(Session, "before_commit")
-def _bump_versions(session: Session) -> None:
-    if touched := session.info.pop(_TOUCHED, None):
-        session.execute(sa.update(Article).where(Article.id.in_(sorted(touched)))
-                        .values(version=Article.version + 1)
-                        .execution_options(synchronize_session=False))
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_touched(session: Session) -> None:
-    session.info.pop(_TOUCHED, None)
+@oncommit.before_commit(TOUCHED)
+def _bump_versions(session: Session, article_ids: list[int]) -> None:
+    session.execute(sa.update(Article).where(Article.id.in_(sorted(set(article_ids))))
+                    .values(version=Article.version + 1)
+                    .execution_options(synchronize_session=False))
 
 
 def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], *,

@@ -16,13 +16,19 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..errors import (AdminOnly, DecisionConflict, FieldErrors, NotFound, ParentNotApproved,
-                      UnknownComments)
+from ..errors import (
+    AdminOnly,
+    DecisionConflict,
+    FieldErrors,
+    NotFound,
+    ParentNotApproved,
+    UnknownComments,
+)
 from ..models import Article, AuditEntry, Comment, Moderator, Role, Status
+from ..screening.sanitize import to_html
 from .actions import article_for_comment, touch_article
 from .learning import learn_from_decision
 from .review import Reviewed, comment_for_review
-from ..screening.sanitize import to_html
 
 Actor = Moderator | str  # a moderator, or the command line ("cli:<user>")
 

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .. import oncommit
 from ..models import Comment, SpamCorpus, SpamToken, Status, upsert
 from ..spamfilter import model as spam
 from ..spamfilter.model import Sample
@@ -113,28 +113,21 @@ def learn_from_decision(session: Session, comments: Iterable[Comment], status: S
     Changes wait in the session and are applied as one upsert just before the commit,
     so a bulk decision on 500 comments costs one statement, not 500.
     """
-    pending: list[tuple[Sample, bool, int]] = session.info.setdefault(_PENDING, [])
     for comment in comments:
         new = label(status, comment.trained_as)
         if new == comment.trained_as:
             continue
         sample = sample_of(comment)
         if comment.trained_as is not None:
-            pending.append((sample, comment.trained_as, -1))
+            oncommit.queue(session, LEARNED, (sample, comment.trained_as, -1))
         if new is not None:
-            pending.append((sample, new, +1))
+            oncommit.queue(session, LEARNED, (sample, new, +1))
         comment.trained_as = new
 
 
-_PENDING = "causerie.spam_changes"
+LEARNED = "spam.learned"
 
 
-@event.listens_for(Session, "before_commit")
-def _learn_pending(session: Session) -> None:
-    if changes := session.info.pop(_PENDING, None):
-        learn(session, changes)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@oncommit.before_commit(LEARNED)
+def _learn_pending(session: Session, changes: list[tuple[Sample, bool, int]]) -> None:
+    learn(session, changes)

@@ -67,10 +67,9 @@ def review_queue(session: Session, *, status: Status, article: str | None, limit
         query = query.where(sa.tuple_(Comment.created_at, Comment.id) > sa.tuple_(*position))
     rows = session.execute(query).all()
     total = session.scalar(sa.select(sa.func.count()).select_from(Comment).where(*where)) or 0
-    items = [Reviewed(*row) for row in rows[:limit]]
-    more = len(rows) > limit
-    last = items[-1].comment if more else None
-    next_cursor = pagination.encode(last.created_at, last.id) if last else None
+    items, next_cursor = pagination.keyset_page(
+        [Reviewed(*row) for row in rows], limit,
+        lambda item: (item.comment.created_at, item.comment.id))
     return QueuePage(status, article, total, items, next_cursor)
 
 
@@ -91,8 +90,7 @@ def audit_trail(session: Session, *, comment: int | None, moderator: str | None,
     if cursor:
         query = query.where(sa.tuple_(AuditEntry.created_at, AuditEntry.id)
                             < sa.tuple_(*pagination.decode(cursor)))
-    entries = list(session.scalars(query.limit(limit + 1)))
-    more = len(entries) > limit
-    entries = entries[:limit]
-    return AuditPage(entries, pagination.encode(entries[-1].created_at, entries[-1].id)
-                     if more else None)
+    entries, next_cursor = pagination.keyset_page(
+        list(session.scalars(query.limit(limit + 1))), limit,
+        lambda entry: (entry.created_at, entry.id))
+    return AuditPage(entries, next_cursor)
