@@ -13,8 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from service import create_app
+from service.auth import create_moderator, revoke_moderator
 from service.config import TestConfig, database_url
 from service.extensions import db
+from service.models import Role
+from tests.helpers import bearer
 
 DATASETS = Path(__file__).resolve().parents[1] / "service" / "data"
 
@@ -94,3 +97,24 @@ def session(app: Flask) -> Iterator[Any]:
     with app.app_context():
         yield db.session
         db.session.remove()
+
+
+@pytest.fixture
+def tokens(app: Flask) -> dict[str, str]:
+    """Tokens by name: ada is an admin, marc a moderator, rex a revoked moderator."""
+    with app.app_context():
+        found = {name: create_moderator(db.session, name, role, "cli:test")[1]
+                 for name, role in (("ada", Role.ADMIN), ("marc", Role.MODERATOR),
+                                    ("rex", Role.MODERATOR))}
+        revoke_moderator(db.session, "rex", "cli:test")
+    return found
+
+
+@pytest.fixture
+def ada(tokens: dict[str, str]) -> dict[str, str]:
+    return bearer(tokens["ada"])
+
+
+@pytest.fixture
+def marc(tokens: dict[str, str]) -> dict[str, str]:
+    return bearer(tokens["marc"])

@@ -8,7 +8,8 @@ from flask import Flask
 
 from service.extensions import db
 from service.moderation import learning
-from service.spamfilter import evaluation, model as spam
+from service.spamfilter import evaluation
+from service.spamfilter import model as spam
 from tests.conftest import DATASETS
 
 FILES = sorted((DATASETS / "youtube-spam").glob("*.csv"))

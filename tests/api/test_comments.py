@@ -7,25 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.extensions import db
-from service.models import Comment, Status
-
-URL = "/api/v1/articles/comment-devenir-chef-de-projet-ia/comments"
-JULIE = {"name": "Julie", "text": "Merci !"}
-
-
-def post(client: FlaskClient, body: Any = None, url: str = URL, **kwargs: Any) -> Any:
-    return client.post(url, json=body if body is not None else JULIE, **kwargs)
-
-
-def approve_all(app: Flask) -> None:
-    """Publish every comment, as a moderator would (bumping the article's version)."""
-    from service.moderation.actions import touch_article
-    with app.app_context():
-        for comment in db.session.scalars(db.select(Comment)):
-            comment.status = Status.APPROVED
-            touch_article(db.session, comment.article_id)
-        db.session.commit()
-
+from service.models import Comment
+from tests.helpers import JULIE, URL, approve_all, post
 
 # --- posting --------------------------------------------------------------------------
 

@@ -10,58 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import IntegerConverter
 
-from service.auth import create_moderator, revoke_moderator
+from service.auth import revoke_moderator
 from service.extensions import db
-from service.models import Article, AuditEntry, Comment, Role
+from service.models import Article, AuditEntry, Comment
+from tests.helpers import API, ARTICLE, bearer, comment, patch, published
 
-API = "/api/v1/moderation"
-ARTICLE = "comment-devenir-chef-de-projet-ia"
 PUBLIC = f"/api/v1/articles/{ARTICLE}/comments"
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def tokens(app: Flask) -> dict[str, str]:
-    """Tokens by name: ada is an admin, marc a moderator, rex a revoked moderator."""
-    with app.app_context():
-        found = {name: create_moderator(db.session, name, role, "cli:test")[1]
-                 for name, role in (("ada", Role.ADMIN), ("marc", Role.MODERATOR),
-                                    ("rex", Role.MODERATOR))}
-        revoke_moderator(db.session, "rex", "cli:test")
-    return found
-
-
-@pytest.fixture
-def ada(tokens: dict[str, str]) -> dict[str, str]:
-    return bearer(tokens["ada"])
-
-
-@pytest.fixture
-def marc(tokens: dict[str, str]) -> dict[str, str]:
-    return bearer(tokens["marc"])
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def comment(client: FlaskClient, text: str, article: str = ARTICLE, **fields: Any) -> int:
-    """Post a comment as a reader would; its id."""
-    response = client.post(f"/api/v1/articles/{article}/comments",
-                           json={"name": "Julie", "text": text, **fields})
-    assert response.status_code == 201, response.get_json()
-    return int(response.get_json()["id"])
-
-
-def patch(client: FlaskClient, headers: dict[str, str], comment_id: int, **body: Any) -> Any:
-    return client.patch(f"{API}/comments/{comment_id}", json=body, headers=headers)
-
-
-def published(client: FlaskClient, headers: dict[str, str], text: str, **fields: Any) -> int:
-    """Post a comment and have a moderator approve it; its id."""
-    comment_id = comment(client, text, **fields)
-    assert patch(client, headers, comment_id, status="approved").status_code == 200
-    return comment_id
 
 
 def snapshot(app: Flask) -> tuple[Any, ...]:
@@ -601,7 +556,7 @@ def test_bad_audit_queries_are_422(client: FlaskClient, marc: dict[str, str],
 
 def test_nothing_in_the_api_edits_or_deletes_the_audit(app: Flask, client: FlaskClient,
                                                        ada: dict[str, str]) -> None:
-    comment_id = published(client, ada, "Bonjour")
+    published(client, ada, "Bonjour")
     before = snapshot(app)
     entry = client.get(f"{API}/audit", headers=ada).get_json()["items"][0]["id"]
     for method in ("POST", "PUT", "PATCH", "DELETE"):

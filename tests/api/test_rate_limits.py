@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_comments import JULIE, URL, post
+from tests.helpers import JULIE, URL, post
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = "redis://127.0.0.1:6379/15"

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from service.extensions import db
 from service.models import Comment, Status
-from tests.api.test_comments import JULIE, URL, approve_all, post
+from tests.helpers import JULIE, URL, approve_all, post
 
 
 def stored(app: Flask, comment_id: int) -> Comment:

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from service.extensions import db
 from service.models import AuditEntry, Comment
 from service.moderation import learning
-from tests.api.test_moderation import API, ada, bearer, comment, marc, patch, tokens  # noqa: F401
+from tests.helpers import API, bearer, comment, patch
 
 SETTINGS = f"{API}/settings"
 

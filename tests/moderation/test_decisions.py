@@ -9,13 +9,24 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from service.errors import (AdminOnly, DecisionConflict, FieldErrors, NotFound, ParentNotApproved,
-                            UnknownComments)
+from service.errors import (
+    AdminOnly,
+    DecisionConflict,
+    FieldErrors,
+    NotFound,
+    ParentNotApproved,
+    UnknownComments,
+)
 from service.extensions import db
 from service.models import Article, AuditEntry, Comment, Moderator, Role, Status
 from service.moderation import decisions
-from service.moderation.decisions import (change_status, close_article, decide, decide_many,
-                                          purge)
+from service.moderation.decisions import (
+    change_status,
+    close_article,
+    decide,
+    decide_many,
+    purge,
+)
 
 
 @pytest.fixture

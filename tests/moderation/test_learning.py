@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from service.models import SpamToken, Status
 from service.moderation import learning
-from service.spamfilter import evaluation, model as spam
+from service.spamfilter import evaluation
+from service.spamfilter import model as spam
 from tests.conftest import DATASETS
 
 FILES = sorted((DATASETS / "youtube-spam").glob("*.csv"))

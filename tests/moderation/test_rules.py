@@ -6,10 +6,20 @@ import pytest
 
 from service.config import from_environment
 from service.models import Status
-from service.screening.rules import (Draft, Outcome, Verdict, blocked_words, duplicate,
-                                      held_words, honeypot, links, returning_author, spam_model)
-from service.screening.sanitize import to_html
 from service.screening.pipeline import screen
+from service.screening.rules import (
+    Draft,
+    Outcome,
+    Verdict,
+    blocked_words,
+    duplicate,
+    held_words,
+    honeypot,
+    links,
+    returning_author,
+    spam_model,
+)
+from service.screening.sanitize import to_html
 
 DEFAULTS = from_environment({})
 

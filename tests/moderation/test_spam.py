@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from service.spamfilter import model as spam
 from service.spamfilter import evaluation
+from service.spamfilter import model as spam
 from service.spamfilter.evaluation import Report
 from service.spamfilter.model import MemoryModel, Sample, features
 
