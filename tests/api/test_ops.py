@@ -106,6 +106,7 @@ def test_openapi_parameters_are_valid_locations(client: FlaskClient) -> None:
     """OpenAPI 3 parameters live in query, header, path or cookie; a body is a requestBody."""
     spec = client.get("/openapi.json").get_json()
     shared = spec.get("components", {}).get("parameters", {})
+    locations = set()
     for path, item in spec["paths"].items():
         operations = [op for method, op in item.items() if method != "parameters"]
         for parameter in [*item.get("parameters", []),
@@ -113,6 +114,8 @@ def test_openapi_parameters_are_valid_locations(client: FlaskClient) -> None:
             if "$ref" in parameter:
                 parameter = shared[parameter["$ref"].rsplit("/", 1)[-1]]
             assert parameter["in"] in ("query", "header", "path", "cookie"), (path, parameter)
+            locations.add(parameter["in"])
+    assert {"query", "path"} <= locations  # the loop did check the listing's and the ids
 
 
 def test_docs_is_a_page_that_loads_the_spec(client: FlaskClient) -> None:

@@ -151,7 +151,9 @@ def test_stats_show_statuses_reasons_and_agreement(make_app: Any) -> None:
         tp, fp, fn, tn = (counts[key] for key in ("true_positives", "false_positives",
                                                    "false_negatives", "true_negatives"))
         assert tp + fp + fn + tn <= body["model"]["decided"]
-        assert counts["mcc"] is None or -1 <= counts["mcc"] <= 1
+        margins = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)
+        expected = round((tp * tn - fp * fn) / margins ** 0.5, 4) if margins else None
+        assert counts["mcc"] == expected
     alone = body["model"]["decided_alone"]
     held = body["reasons"].get("model_suspect", 0)
     assert sum(alone[key] for key in ("true_positives", "false_positives", "false_negatives",
