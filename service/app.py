@@ -1,9 +1,11 @@
 """The application factory: the one place that wires config, extensions, blueprints, CLI."""
 
+import logging
 import os
 from typing import Any
 
 from flask import Flask, Request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -30,8 +32,7 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     if proxies := app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.url_map.converters["article"] = ArticleKey
-    app.json.sort_keys = False      # fields in the order API.md writes them
-    app.json.ensure_ascii = False   # "modération", not "mod\u00e9ration"
+    app.json = _ContractJSON(app)
     app.session_interface = _NoSessions()
 
     db.init_app(app)
@@ -56,13 +57,18 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
 def _database_unavailable(error: OperationalError) -> tuple[dict[str, Any], int, dict[str, str]]:
     """The database did not answer (down, locked too long): 503, and the client may retry."""
     db.session.rollback()
-    logs.logging.getLogger("service").error("database unavailable: %s", type(error.orig).__name__)
+    logging.getLogger("service").error("database unavailable: %s", type(error.orig).__name__)
     body, code = errors.render_error(503, "http.503")
     return body, code, {"Retry-After": "5"}
 
 
 def _no_dangling_transaction(exc: BaseException | None) -> None:
     db.session.remove()
+
+
+class _ContractJSON(DefaultJSONProvider):
+    sort_keys = False     # fields in the order the contract writes them
+    ensure_ascii = False  # "modération", not "mod\u00e9ration"
 
 
 class _NoSessions(SessionInterface):

@@ -127,7 +127,7 @@ def require(role: Role = Role.MODERATOR) -> Callable[[Callable[P, R]], Callable[
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
             if any(name in request.args for name in QUERY_NAMES):
                 raise Unauthenticated("auth.token_in_query", error="invalid_request")
-            moderator = authenticate(db.session, request.headers.get("Authorization"))
+            moderator = authenticate(db.session(), request.headers.get("Authorization"))
             if role == Role.ADMIN and moderator.role != Role.ADMIN:
                 raise AdminOnly()
             g.moderator = moderator

@@ -41,7 +41,7 @@ def _operator() -> str:
 def create(name: str, role: str) -> None:
     """Create a moderator and print their token, once."""
     try:
-        moderator, token = create_moderator(db.session, name, Role(role), _operator())
+        moderator, token = create_moderator(db.session(), name, Role(role), _operator())
     except ModeratorError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {moderator.role.value} {moderator.name}. "
@@ -52,7 +52,7 @@ def create(name: str, role: str) -> None:
 @moderators.command("list")
 def list_() -> None:
     """List moderators: name, role, state, creation date, token fingerprint."""
-    for moderator in all_moderators(db.session):
+    for moderator in all_moderators(db.session()):
         state = f"revoked {moderator.revoked_at:%Y-%m-%d}" if moderator.revoked_at else "active"
         click.echo(f"{moderator.name}\t{moderator.role.value}\t{state}\t"
                    f"created {moderator.created_at:%Y-%m-%d}\t{fingerprint(moderator)}")
@@ -63,7 +63,7 @@ def list_() -> None:
 def revoke(name: str) -> None:
     """Revoke a moderator's token; it stops working at once."""
     try:
-        moderator = revoke_moderator(db.session, name, _operator())
+        moderator = revoke_moderator(db.session(), name, _operator())
     except ModeratorError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Revoked {moderator.name}.")
@@ -74,7 +74,7 @@ def revoke(name: str) -> None:
 def rotate(name: str) -> None:
     """Give a moderator a new token (printed once); the old one stops working at once."""
     try:
-        moderator, token = rotate_token(db.session, name, _operator())
+        moderator, token = rotate_token(db.session(), name, _operator())
     except ModeratorError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"New token for {moderator.name}; the old one no longer works. "
@@ -97,9 +97,9 @@ def train(files: tuple[Path, ...]) -> None:
         rows = evaluation.deduplicated(row for path in files for row in evaluation.read_labelled_csv(path))
     except (KeyError, ValueError, UnicodeDecodeError, csv.Error) as error:
         raise click.ClickException(f"Cannot read the files: {error!r}") from None
-    learning.learn(db.session, [(sample, is_spam, +1) for sample, is_spam in rows])
+    learning.learn(db.session(), [(sample, is_spam, +1) for sample, is_spam in rows])
     db.session.commit()
-    spam_total, ham_total = learning.totals(db.session)
+    spam_total, ham_total = learning.totals(db.session())
     learned = sum(is_spam for _, is_spam in rows)
     click.echo(f"Learned {len(rows)} comments ({learned} spam, {len(rows) - learned} ham). "
                f"The model now knows {spam_total} spam and {ham_total} ham comments.")
@@ -116,7 +116,7 @@ def evaluate(files: tuple[Path, ...], suggest: bool) -> None:
     spam, held left out) and the share of ham marked spam. --suggest adds thresholds."""
     if len(files) < 2:
         raise click.ClickException("Give at least two files: each is tested on the others.")
-    in_force = effective(db.session, current_app.config)
+    in_force = effective(db.session(), current_app.config)
     try:
         scored = evaluation.leave_one_out(list(files))
     except (KeyError, ValueError, UnicodeDecodeError, csv.Error) as error:

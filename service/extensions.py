@@ -1,7 +1,7 @@
 """Flask extensions, created unbound; `create_app` binds them to an app."""
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import request
 from flask_babel import Babel
@@ -29,6 +29,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# Flask-SQLAlchemy builds db.Model at run time from Base (adding the table name and the
+# query property); mypy cannot follow that, so it is told the model base is Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(compare_type=True, render_as_batch=True)
 # The client address is request.remote_addr, which ProxyFix rewrites only when
 # TRUSTED_PROXIES says how many hops to trust: a forged X-Forwarded-For moves nothing.

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from cachetools import LRUCache
@@ -71,7 +71,7 @@ def article_version(session: Session, key: str) -> tuple[int | None, int]:
     Every read starts here, so it runs on a pooled DB-API connection directly: the
     ORM session's transaction bookkeeping would cost more than the query itself.
     """
-    engine = session.get_bind()
+    engine = cast(sa.Engine, session.get_bind())  # the app binds sessions to its engine
     sql, positional = _version_sql(engine.dialect)
     errors = engine.dialect.loaded_dbapi.Error
     try:
@@ -135,5 +135,5 @@ def counts(session: Session, keys: Sequence[str]) -> dict[str, int]:
              .join(Comment, Comment.article_id == Article.id)
              .where(Article.key.in_(set(keys)), Comment.status == Status.APPROVED)
              .group_by(Article.key))
-    found: dict[str, int] = dict(session.execute(query).all())  # type: ignore[arg-type]
+    found = {key: count for key, count in session.execute(query)}
     return {key: found.get(key, 0) for key in keys}

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
-from .extensions import db
+from .extensions import Model, db
 
 
 def utcnow() -> datetime:
@@ -51,7 +51,7 @@ STATUS = _enum(Status, "status")
 ROLE = _enum(Role, "role")
 
 
-class Article(db.Model):
+class Article(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     closed: Mapped[bool] = mapped_column(default=False)
@@ -62,7 +62,7 @@ class Article(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Comment(db.Model):
+class Comment(Model):
     __table_args__ = (
         # The public listing and the counts: one index range per article.
         Index("ix_comment_listing", "article_id", "status", "created_at", "id"),
@@ -106,7 +106,7 @@ class Comment(db.Model):
         return "approved" if self.status == Status.APPROVED else "pending"
 
 
-class Moderator(db.Model):
+class Moderator(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[Role] = mapped_column(ROLE, default=Role.MODERATOR)
@@ -115,7 +115,7 @@ class Moderator(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __table_args__ = (Index("ix_audit_entry_created", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,7 +131,7 @@ class AuditEntry(db.Model):
     new_value: Mapped[str | None] = mapped_column(Text)
 
 
-class Setting(db.Model):
+class Setting(Model):
     """A screening setting changed by an admin; it overrides the environment's value."""
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -139,7 +139,7 @@ class Setting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class SpamToken(db.Model):
+class SpamToken(Model):
     """How many spam and ham training comments contained a feature."""
 
     token: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -147,7 +147,7 @@ class SpamToken(db.Model):
     ham: Mapped[int] = mapped_column(default=0)
 
 
-class SpamCorpus(db.Model):
+class SpamCorpus(Model):
     """How many spam and ham comments the model has learned from (one row)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -82,7 +82,7 @@ def _redirect_target(url: str | None) -> str | None:
 def screening_settings() -> dict[str, Any]:
     """The settings in force for this request (the environment's, or what admins saved)."""
     if "screening_settings" not in g:
-        g.screening_settings = effective(db.session, current_app.config)
+        g.screening_settings = effective(db.session(), current_app.config)
     settings: dict[str, Any] = g.screening_settings
     return settings
 
@@ -125,9 +125,9 @@ class ArticleComments(MethodView):
     def get(self, args: dict[str, Any], article: str) -> Response:
         """List the approved comments of an article (threaded by parent_id), a page at a time."""
         page = PageRequest(article=article, **args)
-        article_id, version = article_version(db.session, article)
+        article_id, version = article_version(db.session(), article)
         blp.set_etag(page.etag_data(article_id, version))  # 304 here if the client has it
-        response = json_response(cached_page(db.session, _page_cache(), page, article_id, version))
+        response = json_response(cached_page(db.session(), _page_cache(), page, article_id, version))
         response.headers["Cache-Control"] = "public, no-cache"
         return response
 
@@ -144,7 +144,7 @@ class ArticleComments(MethodView):
     def post(self, data: dict[str, Any], article: str) -> Any:
         """Accept a comment (JSON or a plain HTML form); it may be held for moderation."""
         settings = screening_settings()
-        comment = submit_comment(db.session, article, {**data, "honeypot": _honeypot(settings)},
+        comment = submit_comment(db.session(), article, {**data, "honeypot": _honeypot(settings)},
                                  client=client(), settings=settings)
         current_app.logger.info("comment %s on %s: %s", comment.id, article, comment.status)
         COMMENTS.labels(comment.status.value).inc()
@@ -170,4 +170,4 @@ class Counts(MethodView):
     @blp.response(200, CountsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Approved comments per article, for up to 100 articles at once."""
-        return {"counts": counts(db.session, args["article"])}
+        return {"counts": counts(db.session(), args["article"])}

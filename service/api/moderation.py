@@ -55,7 +55,7 @@ class Queue(MethodView):
     @blp.response(200, ModerationPageSchema)
     def get(self, args: dict[str, Any]) -> QueuePage:
         """The queue: comments of one status (pending by default), oldest first, with total."""
-        return review_queue(db.session, **args)
+        return review_queue(db.session(), **args)
 
 
 @blp.route(COMMENT)
@@ -64,7 +64,7 @@ class ReviewedComment(MethodView):
     @blp.response(200, ModerationCommentSchema)
     def get(self, comment_id: int) -> Reviewed:
         """One comment in full, whatever its status."""
-        return comment_for_review(db.session, comment_id)
+        return comment_for_review(db.session(), comment_id)
 
     @require()
     @blp.arguments(ModerationUpdateSchema())
@@ -74,7 +74,7 @@ class ReviewedComment(MethodView):
                                   "is not approved; `current_status` / `ids` say which.")
     def patch(self, data: dict[str, Any], comment_id: int) -> Reviewed:
         """Change a comment's status (trash included, and back) and/or correct its text."""
-        return decide(db.session, comment_id, current_moderator(), status=data["status"],
+        return decide(db.session(), comment_id, current_moderator(), status=data["status"],
                       text=data["text"], expected=data["expected_status"])
 
     @require()
@@ -85,9 +85,9 @@ class ReviewedComment(MethodView):
     def delete(self, args: dict[str, Any], comment_id: int) -> Reviewed | Response:
         """Move a comment to the trash (PATCH restores it); admins may purge it for good."""
         if args["purge"]:
-            purge(db.session, comment_id, current_moderator())
+            purge(db.session(), comment_id, current_moderator())
             return Response(status=204)
-        return decide(db.session, comment_id, current_moderator(), status=Status.TRASH)
+        return decide(db.session(), comment_id, current_moderator(), status=Status.TRASH)
 
 
 @blp.route("/comments/bulk")
@@ -102,7 +102,7 @@ class Bulk(MethodView):
                                   "replies (`ids`) whose parent would not be approved.")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Give up to 500 comments one status, all or nothing (422 lists unknown ids)."""
-        changed = decide_many(db.session, data["ids"], data["status"], current_moderator(),
+        changed = decide_many(db.session(), data["ids"], data["status"], current_moderator(),
                               expected=data["expected_status"])
         return {"status": data["status"], "ids": sorted(set(data["ids"])), "changed": changed}
 
@@ -114,7 +114,7 @@ class Audit(MethodView):
     @blp.response(200, AuditPageSchema)
     def get(self, args: dict[str, Any]) -> AuditPage:
         """Who changed what and when, newest first; by comment, moderator, since and until."""
-        return audit_trail(db.session, **args)
+        return audit_trail(db.session(), **args)
 
 
 @blp.route("/articles/<article:article>")
@@ -124,4 +124,4 @@ class ArticleSettings(MethodView):
     @blp.response(200, ArticleSettingsSchema)
     def patch(self, data: dict[str, Any], article: str) -> Article:
         """Close an article to new comments, or reopen it (admins)."""
-        return close_article(db.session, article, data["closed"], current_moderator())
+        return close_article(db.session(), article, data["closed"], current_moderator())

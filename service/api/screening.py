@@ -24,7 +24,7 @@ blp.before_request(json_only)
 
 
 def _in_force() -> dict[str, Any]:
-    settings = effective(db.session, current_app.config)
+    settings = effective(db.session(), current_app.config)
     return {key: settings[key] for key in KEYS}
 
 
@@ -44,7 +44,7 @@ class Settings(MethodView):
         merged = {**_in_force(), **changes}
         if merged["HOLD_THRESHOLD"] > merged["SPAM_THRESHOLD"]:
             raise FieldErrors({"hold_threshold": ["settings.thresholds_order"]})
-        update(db.session, changes, current_app.config, current_moderator())
+        update(db.session(), changes, current_app.config, current_moderator())
         return _in_force()
 
 
@@ -60,4 +60,4 @@ class Stats(MethodView):
         since = args["since"] or until - min(timedelta(days=30), until - datetime.min)
         if since >= until:
             raise FieldErrors({"since": ["query.window"]})
-        return screening_stats(db.session, since, until)
+        return screening_stats(db.session(), since, until)

@@ -15,6 +15,7 @@ from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParen
 from ..models import Article, Comment, Status, text_digest, upsert, utcnow
 from ..screening.pipeline import screen, unscreened
 from ..screening.rules import Draft
+from ..spamfilter.model import Sample
 from ..screening.sanitize import to_html
 from . import learning
 
@@ -115,7 +116,7 @@ def _facts(session: Session, article: Article | None, data: Mapping[str, Any],
 
 
 @functools.cache
-def _facts_query(by_email: bool, reply: bool) -> sa.Select[tuple[bool, bool]]:
+def _facts_query(by_email: bool, reply: bool) -> sa.Select[bool, bool]:
     """Built once per shape: it runs on every new comment.
 
     Duplicate, as WordPress: same article, same parent, same author (email, else name),
@@ -136,7 +137,7 @@ def _facts_query(by_email: bool, reply: bool) -> sa.Select[tuple[bool, bool]]:
 
 def _model_opinion(session: Session, data: Mapping[str, Any],
                    settings: Mapping[str, Any]) -> dict[str, Any]:
-    sample = learning.Sample(text=data["text"], name=data["name"], website=data.get("website"))
+    sample = Sample(text=data["text"], name=data["name"], website=data.get("website"))
     try:
         score, trained = learning.score(session, sample, settings)
     except (SQLAlchemyError, ValueError, ArithmeticError):

@@ -66,7 +66,7 @@ def learn(session: Session, changes: Iterable[tuple[Sample, bool, int]]) -> None
     for (token, is_spam), step in deltas.items():
         merged.setdefault(token, [0, 0])[0 if is_spam else 1] += step
     # Sorted, so concurrent decisions lock rows in the same order and cannot deadlock.
-    rows = [{"token": token, "spam": s, "ham": h} for token, (s, h) in sorted(merged.items())
+    rows: list[dict[str, Any]] = [{"token": token, "spam": s, "ham": h} for token, (s, h) in sorted(merged.items())
             if s or h]
     insert = upsert(session)
     for start in range(0, len(rows), 500):

@@ -15,7 +15,7 @@ def _valid_rate(value: str) -> None:
         raise ma.ValidationError("settings.rate") from None
 
 
-def _words(key: str) -> fields.List:
+def _words(key: str) -> fields.List[str]:
     return fields.List(fields.String(validate=[
         validate.Length(min=1, max=100, error="settings.words"),
         validate.Regexp(r"^[^\x00]*$", error="field.invalid")],  # PostgreSQL's text refuses NUL
@@ -24,8 +24,9 @@ def _words(key: str) -> fields.List:
                        error_messages={"invalid": "settings.words"})
 
 
-_FRACTION = {"validate": validate.Range(min=0, max=1, error="settings.threshold"),
-             "error_messages": {"invalid": "settings.threshold"}}
+def _fraction(key: str) -> fields.Float:
+    return fields.Float(data_key=key, validate=validate.Range(
+        min=0, max=1, error="settings.threshold"), error_messages={"invalid": "settings.threshold"})
 
 
 class ScreeningSettingsSchema(Schema):
@@ -47,8 +48,8 @@ class ScreeningSettingsSchema(Schema):
                                              error_messages={"invalid": "field.not_boolean"})
     HONEYPOT_FIELD = fields.String(data_key="honeypot_field", validate=validate.Regexp(
         r"^[A-Za-z0-9_-]{1,64}$", error="settings.field_name"))
-    SPAM_THRESHOLD = fields.Float(data_key="spam_threshold", **_FRACTION)
-    HOLD_THRESHOLD = fields.Float(data_key="hold_threshold", **_FRACTION)
+    SPAM_THRESHOLD = _fraction("spam_threshold")
+    HOLD_THRESHOLD = _fraction("hold_threshold")
     MIN_TRAINING = fields.Integer(data_key="min_training", strict=True, validate=validate.Range(
         min=0, max=1_000_000, error="settings.number"), error_messages={"invalid": "settings.number"})
 

@@ -3,6 +3,7 @@
 import html
 import re
 import unicodedata
+from collections.abc import MutableMapping
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -27,7 +28,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 
-def _rel(attrs: dict, new: bool = False) -> dict:
+def _rel(attrs: MutableMapping[tuple[str | None, str], str],
+         new: bool = False) -> MutableMapping[tuple[str | None, str], str]:
     """Every link, written or auto-linked, is nofollow ugc; a link that is not an absolute
     http, https or mailto address (relative, protocol-relative, none) keeps only its text."""
     href = attrs.get((None, "href"), "")
