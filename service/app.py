@@ -10,7 +10,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, i18n, logs, metrics
+from . import errors, i18n, logs, metrics, pages
 from .api import ArticleKey, CauserieApi, docs, register as register_api
 from .cli import moderators, spam_model
 from .config import Config, from_environment, instance_secret
@@ -40,10 +40,11 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.locale, default_locale=app.config["DEFAULT_LOCALE"])
     cors.init_app(app, origins=app.config["ALLOWED_ORIGINS"], resources=[
-        r"/api/v1/articles/*", r"/api/v1/comments/*", r"/api/v1/counts"],
+        r"/api/v1/articles/*", r"/api/v1/comments/*", r"/api/v1/counts", r"/api/v1/config"],
         expose_headers=["ETag", "Location", "Retry-After", "Content-Language"])
     register_api(CauserieApi(app))
     docs.register(app)
+    pages.register(app)  # the demo article, embed.js and count.js, answers to plain forms
     for group in (moderators, spam_model):
         app.cli.add_command(group)
     errors.register(app)

@@ -105,6 +105,8 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "HOLD_THRESHOLD": (_fraction, str(spam.HOLD_THRESHOLD)),
     "MIN_TRAINING": (_integer(0, 1_000_000), str(spam.MIN_TRAINING)),
     "LOG_LEVEL": (_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+    # Seconds during which an author may edit or delete their own comment (Isso's 15 min).
+    "EDIT_WINDOW": (_integer(0, 7 * 24 * 3600), "900"),
 }
 
 

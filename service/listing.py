@@ -24,7 +24,7 @@ from .schemas import PublicCommentSchema
 
 _public = PublicCommentSchema(many=True)
 # Part of every ETag: changing how a page is rendered must invalidate what clients hold.
-RENDERING = 1
+RENDERING = 2
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def render_page(session: Session, request: PageRequest, article_id: int | None) 
     key = sa.tuple_(Comment.created_at, Comment.id)
     newest = request.order == "newest"
     query = (sa.select(Comment.id, Comment.parent_id, Comment.name, Comment.website,
-                       Comment.html, Comment.created_at)
+                       Comment.html, Comment.created_at, Comment.deleted_at)
              .where(*approved)
              .order_by(*(column.desc() if newest else column.asc()
                          for column in (Comment.created_at, Comment.id)))

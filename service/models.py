@@ -92,6 +92,8 @@ class Comment(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     text_digest: Mapped[str] = mapped_column(String(40))      # sha1 of text, set with it
+    # Deleted by its author while it had replies: the public sees a placeholder.
+    deleted_at: Mapped[datetime | None] = mapped_column()
 
     article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
 

@@ -146,6 +146,7 @@ class ArticleComments(MethodView):
         settings = screening_settings()
         comment = submit_comment(db.session(), article, {**data, "honeypot": _honeypot(settings)},
                                  client=client(), settings=settings)
+        g.posted = comment  # for the answer page of a form without JavaScript (service.pages)
         current_app.logger.info("comment %s on %s: %s", comment.id, article, comment.status)
         COMMENTS.labels(comment.status.value).inc()
         if target := _redirect_target(data.get("redirect")):

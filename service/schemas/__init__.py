@@ -10,6 +10,7 @@ from .moderation import (ArticleSettingsSchema, AuditArgsSchema, AuditEntrySchem
                          ModerationUpdateSchema, QueueArgsSchema, ReasonSchema, RefusalSchema)
 from .public import (CommentCreateSchema, CommentPageSchema, CountsArgsSchema, CountsSchema,
                      ListingArgsSchema, PublicCommentSchema, SubmittedCommentSchema)
+from .public import CommentEditSchema, EditedCommentSchema, WidgetConfigSchema
 from .screening import (AgreementSchema, ModelStatsSchema, ScreeningSettingsSchema,
                         StatsArgsSchema, StatsSchema)
 
@@ -21,4 +22,5 @@ __all__ = [
     "ModerationUpdateSchema", "PageArgsSchema", "PublicCommentSchema", "QueueArgsSchema",
     "ReasonSchema", "RefusalSchema", "Schema", "ScreeningSettingsSchema", "StatsArgsSchema",
     "StatsSchema", "SubmittedCommentSchema", "Timestamp", "WholeNumber", "WindowArgsSchema",
+    "CommentEditSchema", "EditedCommentSchema", "WidgetConfigSchema",
 ]

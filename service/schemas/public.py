@@ -63,12 +63,63 @@ class PublicCommentSchema(Schema):
     website = fields.String(allow_none=True)
     html = fields.String(metadata={"description": "Sanitized HTML, safe to insert as is."})
     created_at = Timestamp()
+    deleted = fields.Function(lambda comment: getattr(comment, "deleted_at", None) is not None,
+                              metadata={"type": "boolean", "description":
+                                        "Deleted by its author but kept, empty, because it "
+                                        "has replies: show a placeholder."})
 
 
-class SubmittedCommentSchema(PublicCommentSchema):
+class EditedCommentSchema(PublicCommentSchema):
     status = fields.String(attribute="public_status", metadata={
         "description": "approved, or pending while it awaits moderation"})
     message = fields.Function(lambda comment: i18n.message(f"comment.{comment.public_status}"))
+
+
+def _edit_token(comment: Any) -> str:
+    from flask import current_app
+
+    from ..moderation.authoring import issue_token
+    return issue_token(current_app.config["SECRET_KEY"], comment)
+
+
+def _edit_until(comment: Any) -> str:
+    from flask import current_app
+
+    from ..moderation.authoring import edit_deadline
+    return Timestamp()._serialize(edit_deadline(comment, current_app.config["EDIT_WINDOW"]),
+                                  "edit_until", comment)
+
+
+class SubmittedCommentSchema(EditedCommentSchema):
+    edit_token = fields.Function(_edit_token, metadata={
+        "type": "string", "description": "A secret for the author alone: send it as the "
+        "X-Causerie-Token header to edit or delete this comment until edit_until."})
+    edit_until = fields.Function(_edit_until, metadata={
+        "type": "string", "format": "date-time",
+        "description": "The end of the edit window (EDIT_WINDOW after creation)."})
+
+
+class CommentEditSchema(Schema):
+    text = text_field("text.missing", required=True,
+                      validate=validate.Length(max=TEXT_MAX, error="text.too_long"))
+
+    @ma.pre_load
+    def _trim(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, Mapping) and isinstance(data.get("text"), str):
+            text = normalize(data["text"]).strip()
+            return {"text": text} if text else {}
+        return data
+
+
+class WidgetConfigSchema(Schema):
+    lang = fields.String(metadata={"description": "The language of the messages: fr or en."})
+    honeypot = fields.String(metadata={"description": "The hidden field's name: send it empty."})
+    require_email = fields.Boolean()
+    edit_window = fields.Integer(metadata={"description": "Seconds an author may edit."})
+    limits = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Most characters per field: name, text, email, website."})
+    messages = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Every sentence the widget may show, by message key."})
 
 
 class CommentPageSchema(Schema):
