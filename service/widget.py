@@ -63,7 +63,8 @@ def _send(asset: Asset, max_age: int, immutable: bool = False) -> Response:
         response.cache_control.immutable = True
     # Another origin's page loads these with <script>/<link>, never with fetch: no CORS needed.
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: a 304 when the ETag matches
+    return response
 
 
 def _fixed(name: str) -> Response:

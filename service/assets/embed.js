@@ -433,7 +433,8 @@
       delete own[comment.id];
       saveOwn();
       if (state.items.has(comment.id)) {
-        if ([...state.items.values()].some((other) => other.parent_id === comment.id)) {
+        const known = [...state.items.values(), ...Object.values(own).map((other) => other.comment)];
+        if (known.some((other) => other.parent_id === comment.id)) {
           state.items.set(comment.id, { ...comment, deleted: true, name: "", html: "", website: null });
         } else {
           state.items.delete(comment.id);

@@ -87,7 +87,7 @@ def _edit_until(comment: Any) -> str:
 
     from ..moderation.authoring import edit_deadline
     return Timestamp()._serialize(edit_deadline(comment, current_app.config["EDIT_WINDOW"]),
-                                  "edit_until", comment)
+                                  "edit_until", comment) or ""
 
 
 class SubmittedCommentSchema(EditedCommentSchema):

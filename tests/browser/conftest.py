@@ -83,3 +83,95 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     migrate(env)
     with gunicorn("wsgi:app", env, workers=1, log=tmp_path / "server.log") as port:
         yield LiveServer(f"http://127.0.0.1:{port}", port, database_url, env)
+
+
+# --- the reader's widget (tests/browser/test_widget.py) ------------------------------------
+
+@dataclass(frozen=True)
+class WidgetServer:
+    """A running service and an admin's token for it, to approve comments as a moderator."""
+
+    url: str
+    token: str
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """One JSON request to the service as the admin; (status, decoded body or None)."""
+        import json
+        import urllib.error
+        import urllib.request
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers={
+            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                raw = answer.read()
+                return answer.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def approve(self, *ids: int) -> None:
+        status, body = self.call("POST", "/api/v1/moderation/comments/bulk",
+                                 {"ids": list(ids), "status": "approved"})
+        assert status == 200, body
+
+
+def _widget_server(tmp: Path, **settings: str) -> Iterator[WidgetServer]:
+    import subprocess
+    import sys
+    database_url = f"sqlite:///{tmp / 'causerie.db'}"
+    env = service_environment(database_url, **settings)
+    migrate(env)
+    made = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "moderators", "create",
+                           "ada", "--role", "admin"], env=env, capture_output=True, text=True,
+                          timeout=60, check=True, cwd=Path(__file__).resolve().parents[2])
+    token = made.stdout.strip().splitlines()[-1]
+    with gunicorn("wsgi:app", env, workers=1, log=tmp / "server.log") as port:
+        yield WidgetServer(f"http://127.0.0.1:{port}", token)
+
+
+@pytest.fixture(scope="module")
+def widget_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetServer]:
+    """The service as `make run` serves it (pre-moderation), no rate limit, for a module."""
+    yield from _widget_server(tmp_path_factory.mktemp("widget"), RATELIMIT_ENABLED="false")
+
+
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetServer]:
+    """A service that asks for e-mails, takes small bodies and one comment an hour."""
+    yield from _widget_server(tmp_path_factory.mktemp("strict"), POST_RATE_LIMIT="1 per hour",
+                              MAX_CONTENT_LENGTH="2048", REQUIRE_EMAIL="true")
+
+
+@dataclass(frozen=True)
+class OtherOrigin:
+    """A static web server on another port: a blog's pages, on another origin."""
+
+    url: str
+    root: Path
+
+    def page(self, name: str, html: str) -> str:
+        (self.root / name).write_text(html, encoding="utf-8")
+        return f"{self.url}/{name}"
+
+
+@pytest.fixture(scope="module")
+def other_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OtherOrigin]:
+    """Serve a temporary folder over HTTP on 127.0.0.1 and a free port, in a thread."""
+    import functools
+    import http.server
+    import threading
+    root = tmp_path_factory.mktemp("blog")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield OtherOrigin(f"http://127.0.0.1:{server.server_address[1]}", root)
+    finally:
+        server.shutdown()
+        server.server_close()
