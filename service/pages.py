@@ -6,6 +6,7 @@ another origin. JSON clients get exactly what they got before: only a form post 
 prefers HTML (as browsers send `Accept: text/html`) is answered with a page.
 """
 
+import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,6 +14,7 @@ from flask import Flask, Response, g, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from . import i18n, widget
+from .extensions import limiter
 from .api.comments import _redirect_target, screening_settings
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -75,6 +77,13 @@ def _back_link(values: dict[str, str]) -> str | None:
     return referrer if urlsplit(referrer).scheme in ("http", "https") else None
 
 
+def _retry_after(status: int) -> str:
+    """Seconds until the flood limit lets the reader post again (the limiter writes its
+    Retry-After header after this page is made, so ask it directly)."""
+    limit = limiter.current_limit if status == 429 else None
+    return str(max(1, int(limit.reset_at - time.time()))) if limit else ""
+
+
 def _form_answer(response: Response) -> Response:
     if not _wants_page():
         return response
@@ -90,7 +99,7 @@ def _form_answer(response: Response) -> Response:
     values = _posted_values()
     ok = response.status_code == 201
     errors = {} if ok else body.get("errors") or {}
-    retry = response.headers.get("Retry-After", "")
+    retry = response.headers.get("Retry-After", "") or _retry_after(response.status_code)
     html = render_template("form_answer.html", **_context(
         ok=ok, message=body.get("message", ""), values={} if ok else values,
         errors={field: errors[field] for field in FIELDS if field in errors},

@@ -353,7 +353,7 @@
 
     function posted(answer, text) {
       const comment = { id: answer.id, parent_id: answer.parent_id, name: answer.name, website: answer.website,
-                        html: answer.html, created_at: answer.created_at, deleted: false, status: answer.status };
+                        html: answer.html, created_at: answer.created_at, status: answer.status };
       if (answer.edit_token) {
         own[comment.id] = { token: answer.edit_token, until: answer.edit_until, text, article, comment };
         saveOwn();

@@ -66,7 +66,15 @@ class PublicCommentSchema(Schema):
     deleted = fields.Function(lambda comment: getattr(comment, "deleted_at", None) is not None,
                               metadata={"type": "boolean", "description":
                                         "Deleted by its author but kept, empty, because it "
-                                        "has replies: show a placeholder."})
+                                        "has replies: show a placeholder. Present only "
+                                        "when true."})
+
+    @ma.post_dump
+    def _deleted_only_when_true(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        # Readers of the listing see the shape they always saw, unless a placeholder is due.
+        if not data.get("deleted"):
+            data.pop("deleted", None)
+        return data
 
 
 class EditedCommentSchema(PublicCommentSchema):

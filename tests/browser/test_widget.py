@@ -167,3 +167,162 @@ def test_the_demo_page_lets_a_newcomer_comment_reply_edit_and_delete(
         "Ce commentaire a été supprimé."
     assert page.locator(f"[data-id='{first}'] > .causerie-replies > [data-id='{reply}']").count() == 1
     assert_quiet(watched)
+
+
+def test_a_blog_on_another_origin_gets_the_widget_in_english_and_its_counts(
+        widget_server: WidgetServer, other_origin: OtherOrigin, watched: Watched) -> None:
+    page, server = watched.page, widget_server
+    article = "another-origin"
+    status, _ = server.call("POST", f"/api/v1/articles/{article}/comments",
+                            {"name": "Ada", "text": "Already here."})
+    assert status == 201
+    status, listing = server.call("GET", "/api/v1/moderation/comments?status=pending"
+                                         f"&article={article}")
+    server.approve(*(item["id"] for item in listing["items"]))
+    counts = ('<p><span data-causerie-count="another-origin">?</span> / '
+              '<span data-causerie-count="nobody-wrote-here">?</span></p>')
+    url = blog_page(other_origin, server, "en.html", article, lang="en-GB", extra=counts)
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST"
+            else None)
+    page.goto(url)
+    ready(page)
+    assert page.locator(".causerie-count").inner_text() == "1 comment"
+    assert page.locator("[data-causerie-count]").all_inner_texts() == ["1", "0"]
+    english = config(server, "en")
+    assert english["name.missing"] == "Please enter your name here"
+    client_side_sentences(page, posts, english)
+
+    # What only the server can judge comes back beside its field, in the page's language.
+    fill(page, text="Hello from a blog", name="<b></b>", email="ada@localhost.invalid",
+         website="")
+    submit(page)
+    page.wait_for_selector("#causerie-name[aria-invalid=true]", timeout=TIMEOUT)
+    assert field_error(page, "name") == "Please enter your name here"
+    assert page.input_value("#causerie-text") == "Hello from a blog"  # nothing lost
+    fill(page, name="Ada", email="")
+    submit(page)
+    page.wait_for_selector(".causerie-own-pending", timeout=TIMEOUT)
+    assert notice(page) == "Thank you! Your comment is awaiting moderation."
+    assert page.locator(".causerie-own-pending .causerie-badge").inner_text() == \
+        "Awaiting moderation"
+    fill(page, text="Hello from a blog", name="Ada")
+    submit(page)
+    page.wait_for_selector(".causerie-form .causerie-alert p", timeout=TIMEOUT)
+    assert alert(page) == english["comment.duplicate"]
+    assert all(post.startswith(server.url) for post in posts)
+    assert_quiet(watched)
+
+
+def test_every_refusal_is_said_in_french_and_english(
+        strict_server: WidgetServer, other_origin: OtherOrigin, watched: Watched) -> None:
+    """E-mail required, too large (413), closed (403), too fast (429 and its wait)."""
+    page, server = watched.page, strict_server
+    status, _ = server.call("PATCH", "/api/v1/moderation/articles/closed-one", {"closed": True})
+    assert status == 200
+    for lang in ("fr", "en"):
+        sentences = config(server, lang)
+        for article in ("open-one", "closed-one"):
+            blog_page(other_origin, server, f"{lang}-{article}.html", article,
+                      attributes=f'data-lang="{lang}"')
+        page.goto(f"{other_origin.url}/{lang}-open-one.html")
+        ready(page)
+        fill(page, text="Bonjour", name="Julie")
+        submit(page)
+        assert field_error(page, "email") == sentences["email.missing"]
+        fill(page, email="julie@example.org", text="x" * 3000)
+        submit(page)
+        page.wait_for_selector(".causerie-form .causerie-alert p", timeout=TIMEOUT)
+        assert alert(page) == sentences["http.413"]
+        assert page.input_value("#causerie-text") == "x" * 3000
+        page.goto(f"{other_origin.url}/{lang}-closed-one.html")
+        ready(page)
+        fill(page, text="Bonjour", name="Julie", email="julie@example.org")
+        submit(page)
+        page.wait_for_selector(".causerie-form .causerie-alert p", timeout=TIMEOUT)
+        assert alert(page) == sentences["article.closed"]
+    for lang in ("fr", "en"):
+        sentences = config(server, lang)
+        page.goto(f"{other_origin.url}/{lang}-open-one.html")
+        ready(page)
+        fill(page, text=f"Un commentaire ({lang})", name="Julie", email="julie@example.org")
+        submit(page)
+        if lang == "fr":  # the first of the hour is taken
+            page.wait_for_selector(".causerie-own-pending", timeout=TIMEOUT)
+            fill(page, text="Encore un", name="Julie", email="julie@example.org")
+            submit(page)
+        page.wait_for_selector(".causerie-form .causerie-alert p >> nth=1", timeout=TIMEOUT)
+        said = page.locator(".causerie-form .causerie-alert p").all_inner_texts()
+        assert said[0] == sentences["http.429"]
+        wait = re.escape(sentences["ui.retry"]).replace(re.escape("{seconds}"), r"\d+")
+        assert re.fullmatch(wait, said[1]), said
+    assert_quiet(watched)
+
+
+def test_hostile_texts_once_approved_render_inert(
+        widget_server: WidgetServer, other_origin: OtherOrigin, watched: Watched) -> None:
+    server, article = widget_server, "hostile-corpus"
+    posted = []
+    for number, text in enumerate(XSS):
+        status, body = server.call("POST", f"/api/v1/articles/{article}/comments",
+                                   {"name": f"<img src=x onerror=alert({number})>Eve", "text": text,
+                                    "website": "https://example.org/\"><script>alert(1)</script>"})
+        if status == 201:
+            posted.append(body["id"])
+    assert len(posted) > len(XSS) * 0.9
+    server.approve(*posted)
+    page = watched.page
+    page.goto(blog_page(other_origin, server, "hostile.html", article,
+                        attributes='data-limit="100"'))
+    ready(page)
+    page.wait_for_selector(".causerie-comment >> nth=0", timeout=TIMEOUT)
+    while page.locator(".causerie-comment").count() < len(posted):  # keyset pages of 100
+        more = page.locator(".causerie-more")
+        assert more.is_visible()
+        more.click()
+        page.wait_for_selector(f".causerie-comment >> nth={len(posted) - 1}", timeout=TIMEOUT)
+    assert page.locator(".causerie-comment").count() == len(posted)
+    assert page.locator(".causerie-more").is_hidden()
+    page.mouse.move(5, 5)
+    for link in page.locator(".causerie-body a").all()[:20]:
+        link.hover()
+    found = page.evaluate("""() => {
+        const bodies = [...document.querySelectorAll('.causerie-comment')];
+        const bad = [];
+        for (const element of bodies.flatMap((b) => [...b.querySelectorAll('*')])) {
+            const tag = element.tagName.toLowerCase();
+            if (['script', 'img', 'iframe', 'svg', 'math', 'object', 'embed', 'style', 'video',
+                 'form', 'input', 'meta', 'link', 'base'].includes(tag)) bad.push(tag);
+            for (const attribute of element.attributes) {
+                if (attribute.name.startsWith('on') || attribute.name === 'style') bad.push(attribute.name);
+                if (['href', 'src', 'action', 'formaction'].includes(attribute.name)
+                    && !/^(https?:|mailto:|#)/i.test(attribute.value.trim())) bad.push(attribute.value);
+            }
+        }
+        return bad;
+    }""")
+    assert found == []
+    assert page.locator(".causerie-author").first.inner_text().endswith("Eve")
+    assert_quiet(watched)
+
+
+def test_without_javascript_the_form_answers_with_pages(widget_server: WidgetServer,
+                                                       browser: Any) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(widget_server.url + "/")
+        page.fill("#causerie-text", "Sans JavaScript, ça marche aussi.")
+        page.click(".causerie-submit")
+        page.wait_for_selector(".causerie-answer", timeout=TIMEOUT)
+        assert page.locator("h1").inner_text() == "Votre commentaire n'a pas été envoyé"
+        assert page.locator("#causerie-name-error").inner_text() == \
+            "S'il vous plaît entrez votre nom ici"
+        assert page.input_value("#causerie-text") == "Sans JavaScript, ça marche aussi."
+        assert page.evaluate("document.activeElement.id") == "causerie-name"
+        page.fill("#causerie-name", "Lou")
+        page.click(".causerie-submit")
+        page.wait_for_url(re.compile(r"/#causerie-pending$"), timeout=TIMEOUT)
+        assert page.locator("h1").inner_text() == "Comment devenir chef de projet IA ?"
+    finally:
+        context.close()
