@@ -185,9 +185,11 @@ def test_a_blog_on_another_origin_gets_the_widget_in_english_and_its_counts(
     posts: list[str] = []
     page.on("request", lambda request: posts.append(request.url) if request.method == "POST"
             else None)
+    page.set_viewport_size({"width": 320, "height": 700})  # a phone's narrow column
     page.goto(url)
     ready(page)
     assert page.locator(".causerie-count").inner_text() == "1 comment"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
     assert page.locator("[data-causerie-count]").all_inner_texts() == ["1", "0"]
     english = config(server, "en")
     assert english["name.missing"] == "Please enter your name here"
@@ -200,8 +202,14 @@ def test_a_blog_on_another_origin_gets_the_widget_in_english_and_its_counts(
     page.wait_for_selector("#causerie-name[aria-invalid=true]", timeout=TIMEOUT)
     assert field_error(page, "name") == "Please enter your name here"
     assert page.input_value("#causerie-text") == "Hello from a blog"  # nothing lost
-    fill(page, name="Ada", email="")
-    submit(page)
+    # By keyboard alone: correct the name, leave the e-mail empty, Enter sends.
+    fill(page, email="")
+    page.focus("#causerie-name")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Ada")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "causerie-email"
+    page.keyboard.press("Enter")
     page.wait_for_selector(".causerie-own-pending", timeout=TIMEOUT)
     assert notice(page) == "Thank you! Your comment is awaiting moderation."
     assert page.locator(".causerie-own-pending .causerie-badge").inner_text() == \
