@@ -63,7 +63,7 @@ def _cache_config(response: Response) -> Response:
 
 
 def _authored(comment_id: int) -> Comment:
-    return authored_comment(db.session, comment_id, request.headers.get(TOKEN_HEADER),
+    return authored_comment(db.session(), comment_id, request.headers.get(TOKEN_HEADER),
                             secret=current_app.config["SECRET_KEY"],
                             window=current_app.config["EDIT_WINDOW"])
 
@@ -78,7 +78,7 @@ class AuthoredComment(MethodView):
     def patch(self, data: dict[str, Any], comment_id: int) -> Comment:
         """The author corrects their comment's text; sanitized and screened again."""
         comment = _authored(comment_id)
-        return edit_comment(db.session, comment, data["text"], settings=screening_settings())
+        return edit_comment(db.session(), comment, data["text"], settings=screening_settings())
 
     @blp.response(204)
     @blp.doc(**_AUTHOR)
@@ -86,4 +86,4 @@ class AuthoredComment(MethodView):
     @blp.alt_response(404, description="No such comment (or deleted, rejected).")
     def delete(self, comment_id: int) -> None:
         """The author deletes their comment; with replies, a placeholder keeps the thread."""
-        delete_comment(db.session, _authored(comment_id))
+        delete_comment(db.session(), _authored(comment_id))
