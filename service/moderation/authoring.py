@@ -20,6 +20,9 @@ from ..screening.pipeline import screen, unscreened
 from ..screening.rules import Draft
 from ..screening.sanitize import to_html
 from .actions import _facts, touch_article
+from .decisions import record
+
+AUTHOR = "author"  # the audit trail's actor for what authors do to their own comments
 
 _SALT = "causerie.author"
 # Whatever the screening says, an edit never makes a comment more trusted than it was.
@@ -97,6 +100,12 @@ def edit_comment(session: Session, comment: Comment, text: str, *,
     status = max(comment.status, screening.status, key=_TRUST.__getitem__)
     if comment.status == Status.APPROVED or status == Status.APPROVED:
         touch_article(session, comment.article_id)
+    # Moderators see what the author changed, as they see their own corrections.
+    record(session, AUTHOR, "author.edit", comment=comment, field="text", old=comment.text,
+           new=text)
+    if status != comment.status:
+        record(session, AUTHOR, "author.edit", comment=comment, field="status",
+               old=comment.status.value, new=status.value)
     comment.text, comment.html, comment.status = text, html, status
     comment.reasons = screening.reasons
     comment.score = draft.spam_score
@@ -114,6 +123,8 @@ def delete_comment(session: Session, comment: Comment) -> None:
         Comment.parent_id == comment.id, Comment.status != Status.TRASH)))
     if comment.status == Status.APPROVED:
         touch_article(session, comment.article_id)
+    record(session, AUTHOR, "author.delete", comment=comment, field="status",
+           old=comment.status.value, new="deleted" if replies else Status.TRASH.value)
     if replies:
         comment.deleted_at = utcnow()
         comment.name, comment.text, comment.html = "", "", ""

@@ -7,12 +7,13 @@ import time
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from service.extensions import db
-from service.models import Comment
+from service.models import AuditEntry, Comment
 from tests.helpers import URL, approve_all
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -98,6 +99,12 @@ def test_an_edit_is_screened_again_and_never_gains_trust(make_app: Any) -> None:
     assert response.status_code == 200
     assert response.get_json()["status"] == "pending"
     assert listing(client)["total"] == 0  # held: no longer public
+    with client.application.app_context():
+        trail = db.session.execute(sa.select(AuditEntry.field, AuditEntry.old_value,
+                                             AuditEntry.new_value)
+                                   .where(AuditEntry.action == "author.edit")).all()
+    assert ("text", "Merci !", "Venez au casino") in trail
+    assert ("status", "approved", "spam") in trail
     # Taking the word out does not publish it again: a moderator decides now.
     assert edit(client, body["id"], body["edit_token"], "Venez").get_json()["status"] == "pending"
 
@@ -188,6 +195,9 @@ def test_a_delete_with_replies_leaves_a_placeholder(client: FlaskClient) -> None
     with client.application.app_context():
         erased = db.session.get(Comment, parent["id"])
         assert (erased.text, erased.email, erased.deleted_at is not None) == ("", None, True)
+        trail = db.session.execute(sa.select(AuditEntry.actor, AuditEntry.action, AuditEntry.new_value)
+                                   .where(AuditEntry.comment_id == parent["id"])).all()
+        assert ("author", "author.delete", "deleted") in trail
     assert edit(client, parent["id"], parent["edit_token"]).status_code == 404
 
 
