@@ -83,8 +83,8 @@
     };
 
     async function boot() {
-      const link = h("link", { rel: "stylesheet", href: STYLESHEET.href });
-      document.head.append(link);
+      const loaded = [...document.querySelectorAll('link[rel="stylesheet"]')].some((link) => link.href === STYLESHEET.href);
+      if (!loaded) document.head.append(h("link", { rel: "stylesheet", href: STYLESHEET.href }));
       const first = pageOf(null).catch(() => null);
       try {
         const response = await api("config");

@@ -290,3 +290,23 @@ def test_the_scripts_have_fixed_paths_and_hashed_copies(client: FlaskClient) -> 
     assert "immutable" in css.headers["Cache-Control"]
     assert client.get("/widget/embed.000000000000.css").status_code == 404
     assert client.get("/widget/..%2fconfig.py").status_code == 404
+
+
+@pytest.mark.parametrize(("body", "content_type", "code"), [
+    (b'{"text": 12}', "application/json", 422),
+    (b'{"text": ["a"]}', "application/json", 422),
+    (b'{"text": null}', "application/json", 422),
+    (b"[1, 2]", "application/json", 422),
+    (b'{"text": "', "application/json", 400),
+    (b'{"text": "\xff\xfe"}', "application/json", 400),
+    (b'{"text": "\\ud800"}', "application/json", 400),
+    (b"text=Bonjour", "application/x-www-form-urlencoded", 422),
+])
+def test_a_hostile_edit_body_is_a_clear_refusal(client: FlaskClient, body: bytes,
+                                                content_type: str, code: int) -> None:
+    mine = posted(client)
+    response = client.patch(f"/api/v1/comments/{mine['id']}", data=body,
+                            content_type=content_type, headers={TOKEN: mine["edit_token"]})
+    assert response.status_code == code, response.get_json()
+    assert response.is_json and response.get_json()["message"]
+    assert listing(client)["total"] == 0  # nothing changed, nothing published
