@@ -5,6 +5,7 @@ sanitizer's hostile corpus rendered inert."""
 import re
 from typing import Any
 
+from service import widget
 from tests.browser.conftest import OtherOrigin, Watched, WidgetServer
 from tests.moderation.test_sanitize import XSS
 
@@ -13,13 +14,14 @@ TIMEOUT = 10000
 
 
 def blog_page(other: OtherOrigin, server: WidgetServer, name: str, article: str,
-              lang: str = "en", extra: str = "", attributes: str = "") -> str:
+              lang: str = "en", extra: str = "", attributes: str = "",
+              script: str = "/embed.js") -> str:
     """A static page of a blog on another origin, embedding the widget as the README says."""
     return other.page(name, f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>A blog</title></head>
 <body><h1>An article</h1>{extra}
 <div id="causerie" data-article="{article}" {attributes}></div>
-<script src="{server.url}/embed.js" async></script>
+<script src="{server.url}{script}" async></script>
 <script src="{server.url}/count.js" async></script>
 </body></html>""")
 
@@ -280,8 +282,9 @@ def test_hostile_texts_once_approved_render_inert(
     assert len(posted) > len(XSS) * 0.9
     server.approve(*posted)
     page = watched.page
+    # The pinned, content-hashed copy of the script finds the service as /embed.js does.
     page.goto(blog_page(other_origin, server, "hostile.html", article,
-                        attributes='data-limit="100"'))
+                        attributes='data-limit="100"', script=widget.url("embed.js")))
     ready(page)
     page.wait_for_selector(".causerie-comment >> nth=0", timeout=TIMEOUT)
     while page.locator(".causerie-comment").count() < len(posted):  # keyset pages of 100
