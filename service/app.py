@@ -14,7 +14,8 @@ from . import errors, i18n, logs, metrics, pages
 from .api import ArticleKey, CauserieApi, docs, register as register_api
 from .cli import moderators, spam_model
 from .config import Config, from_environment, instance_secret
-from .extensions import babel, cors, db, limiter, migrate
+from .extensions import babel, cors, db, limiter, mail, migrate
+from .notify.commands import outbox, webhooks, worker
 
 
 def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
@@ -38,6 +39,7 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     limiter.init_app(app)
+    mail.init_app(app)
     babel.init_app(app, locale_selector=i18n.locale, default_locale=app.config["DEFAULT_LOCALE"])
     cors.init_app(app, origins=app.config["ALLOWED_ORIGINS"], resources=[
         r"/api/v1/articles/*", r"/api/v1/comments/*", r"/api/v1/counts", r"/api/v1/config"],
@@ -45,7 +47,7 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     register_api(CauserieApi(app))
     docs.register(app)
     pages.register(app)  # the demo article, embed.js and count.js, answers to plain forms
-    for group in (moderators, spam_model):
+    for group in (moderators, spam_model, worker, webhooks, outbox):
         app.cli.add_command(group)
     errors.register(app)
     app.register_error_handler(OperationalError, _database_unavailable)

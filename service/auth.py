@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .errors import AdminOnly, Unauthenticated
 from .extensions import db
-from .models import Moderator, Role, utcnow
+from .models import Moderator, NotifyMode, Role, utcnow
 from .moderation.decisions import Actor, record
 
 NAME = re.compile(r"[\w.-]{1,100}")  # no colon: "cli:<user>" in the audit is never a moderator
@@ -47,13 +47,17 @@ def fingerprint(moderator: Moderator) -> str:
     return moderator.token_hash[:8]
 
 
-def create_moderator(session: Session, name: str, role: Role,
-                     actor: Actor) -> tuple[Moderator, str]:
+def create_moderator(session: Session, name: str, role: Role, actor: Actor, *,
+                     email: str | None = None, notify: NotifyMode = NotifyMode.NONE,
+                     language: str | None = None) -> tuple[Moderator, str]:
     """A new moderator and their token (the only time it exists in clear); one commit."""
     if not NAME.fullmatch(name):
         raise ModeratorError("A name is 1 to 100 letters, digits, dots, underscores or hyphens.")
+    if notify != NotifyMode.NONE and not email:
+        raise ModeratorError("Give an e-mail address (--email) to be notified.")
     token = secrets.token_urlsafe(32)
-    moderator = Moderator(name=name, role=role, token_hash=token_hash(token))
+    moderator = Moderator(name=name, role=role, token_hash=token_hash(token), email=email,
+                          notify=notify, language=language)
     session.add(moderator)
     try:
         session.flush()

@@ -8,6 +8,7 @@ made by `cli:<the user running the command>`.
 
 import csv
 import getpass
+import re
 from pathlib import Path
 
 import click
@@ -17,11 +18,12 @@ from flask.cli import AppGroup
 from .auth import (ModeratorError, create_moderator, fingerprint, moderators as all_moderators,
                    revoke_moderator, rotate_token)
 from .extensions import db
-from .models import Role
+from .models import NotifyMode, Role
 from .moderation import learning
 from .spamfilter import evaluation
 from .moderation.settings import effective
 
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,99}\.[^@\s]+")
 moderators = AppGroup("moderators", help="Create, list, revoke and rotate moderator tokens.")
 
 
@@ -38,10 +40,21 @@ def _operator() -> str:
 @click.option("--role", type=click.Choice([role.value for role in Role]),
               default=Role.MODERATOR.value, show_default=True,
               help="Admins may also purge comments and close articles.")
-def create(name: str, role: str) -> None:
+@click.option("--email", default=None, help="Where notifications go.")
+@click.option("--notify", type=click.Choice([mode.value for mode in NotifyMode]), default=None,
+              help="Mail each pending comment, a digest, or none (default: each with --email).")
+@click.option("--language", type=click.Choice(["fr", "en"]), default=None,
+              help="The language of their mails (default: DEFAULT_LOCALE).")
+def create(name: str, role: str, email: str | None, notify: str | None,
+           language: str | None) -> None:
     """Create a moderator and print their token, once."""
+    if email is not None and (len(email.strip()) > 100 or not _EMAIL.fullmatch(email.strip())):
+        raise click.ClickException(f"Not an e-mail address: {email!r}.")
+    mode = NotifyMode(notify) if notify else NotifyMode.EACH if email else NotifyMode.NONE
     try:
-        moderator, token = create_moderator(db.session(), name, Role(role), _operator())
+        moderator, token = create_moderator(db.session(), name, Role(role), _operator(),
+                                            email=email.strip().lower() if email else None,
+                                            notify=mode, language=language)
     except ModeratorError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {moderator.role.value} {moderator.name}. "

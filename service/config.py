@@ -74,6 +74,31 @@ def _text(name: str, value: str) -> str:
     return value
 
 
+def _seconds(low: float, high: float) -> Callable[[str, str], float]:
+    def parse(name: str, value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number of seconds, not {value!r}.") from None
+        if not low <= number <= high:
+            raise ConfigError(f"{name} must be between {low:g} and {high:g} seconds, not {value}.")
+        return number
+    return parse
+
+
+def _optional(name: str, value: str) -> str | None:
+    return value or None
+
+
+def _public_url(name: str, value: str) -> str:
+    from urllib.parse import urlsplit
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"{name} must be an http(s) address like https://comments.example.org, "
+                          f"not {value!r}.")
+    return value.rstrip("/")
+
+
 def _rate(name: str, value: str) -> str:
     from limits import parse_many
     try:
@@ -107,6 +132,21 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "LOG_LEVEL": (_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
     # Seconds during which an author may edit or delete their own comment (Isso's 15 min).
     "EDIT_WINDOW": (_integer(0, 7 * 24 * 3600), "900"),
+    # Notifications (docs/notifications.md): Flask-Mail's own names for SMTP.
+    "MAIL_SERVER": (_text, "localhost"),
+    "MAIL_PORT": (_integer(1, 65535), "25"),
+    "MAIL_USERNAME": (_optional, ""),
+    "MAIL_PASSWORD": (_optional, ""),
+    "MAIL_USE_TLS": (_boolean, "false"),
+    "MAIL_USE_SSL": (_boolean, "false"),
+    "MAIL_DEFAULT_SENDER": (_text, "causerie@localhost"),
+    "PUBLIC_URL": (_public_url, "http://localhost:8000"),
+    "ARTICLE_URL": (_optional, ""),
+    "LINK_MAX_AGE_HOURS": (_integer(1, 24 * 30), "72"),
+    "WEBHOOK_ALLOW_PRIVATE": (_boolean, "false"),
+    "WEBHOOK_TIMEOUT": (_seconds(0.1, 60), "5"),
+    "NOTIFY_MAX_ATTEMPTS": (_integer(1, 100), "8"),
+    "NOTIFY_RETRY_SECONDS": (_seconds(0.01, 86400), "30"),
 }
 
 
@@ -118,6 +158,8 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     values["SQLALCHEMY_DATABASE_URI"] = url = database_url(environ.get("DATABASE_URL", default_db))
     # A server connection may die between requests; a SQLite file cannot.
     values["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": not url.startswith("sqlite")}
+    if values["MAIL_USE_TLS"] and values["MAIL_USE_SSL"]:
+        raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL cannot both be true.")
     if values["HOLD_THRESHOLD"] > values["SPAM_THRESHOLD"]:
         raise ConfigError("HOLD_THRESHOLD must not be above SPAM_THRESHOLD.")
     if secret := environ.get("SECRET_KEY"):
@@ -156,6 +198,7 @@ class Config:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"  # served by service.api.docs: no CDN
     LISTING_CACHE_SIZE = 4096
+    MAIL_SUPPRESS_SEND = False  # Flask-Mail would not send when TESTING; our tests use a real SMTP server
 
 
 class TestConfig(Config):

@@ -8,6 +8,7 @@ from flask_babel import Babel
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
@@ -50,6 +51,7 @@ def _reads_are_never_limited() -> bool:
 
 babel = Babel()
 cors = CORS()
+mail = Mail()  # SMTP for notifications; only the worker sends
 
 
 @event.listens_for(Engine, "connect")

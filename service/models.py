@@ -51,6 +51,27 @@ STATUS = _enum(Status, "status")
 ROLE = _enum(Role, "role")
 
 
+class NotifyMode(enum.StrEnum):
+    """How a moderator hears of pending comments: each one, a digest, or not at all."""
+
+    EACH = "each"
+    DIGEST = "digest"
+    NONE = "none"
+
+
+class Delivery(enum.StrEnum):
+    """Where an outbox row stands."""
+
+    PENDING = "pending"   # waiting for its first try, or for its next one
+    SENT = "sent"
+    DEAD = "dead"         # out of tries, or refused for good: an admin may retry it
+    DROPPED = "dropped"   # nothing left to say (e.g. the comment was decided meanwhile)
+
+
+NOTIFY_MODE = _enum(NotifyMode, "notify_mode")
+DELIVERY = _enum(Delivery, "delivery")
+
+
 class Article(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -94,6 +115,8 @@ class Comment(Model):
     text_digest: Mapped[str] = mapped_column(String(40))      # sha1 of text, set with it
     # Deleted by its author while it had replies: the public sees a placeholder.
     deleted_at: Mapped[datetime | None] = mapped_column()
+    notify_replies: Mapped[bool] = mapped_column(default=False)  # mail its author replies
+    language: Mapped[str | None] = mapped_column(String(2))   # of the request, for those mails
 
     article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
 
@@ -115,6 +138,11 @@ class Moderator(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256, hex
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
+    email: Mapped[str | None] = mapped_column(String(100))
+    notify: Mapped[NotifyMode] = mapped_column(NOTIFY_MODE, default=NotifyMode.NONE)
+    digest_minutes: Mapped[int] = mapped_column(default=60)
+    language: Mapped[str | None] = mapped_column(String(2))  # None: DEFAULT_LOCALE
+    last_digest_at: Mapped[datetime | None] = mapped_column()
 
 
 class AuditEntry(Model):
@@ -155,3 +183,44 @@ class SpamCorpus(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     spam_total: Mapped[int] = mapped_column(default=0)
     ham_total: Mapped[int] = mapped_column(default=0)
+
+
+class Webhook(Model):
+    """An endpoint an admin registered: signed JSON POSTs of the events it asked for."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(sa.JSON)
+    secret: Mapped[str] = mapped_column(String(200))
+    include_personal_data: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Outbox(Model):
+    """One notification to deliver, written in the transaction of the event that caused it."""
+
+    __table_args__ = (
+        # The worker's question: which rows are due, oldest first.
+        Index("ix_outbox_due", "state", "due_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), index=True)  # shared by an event's rows
+    event: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))     # webhook, moderator, digest, reply
+    target_id: Mapped[int] = mapped_column()              # webhook, moderator or comment id
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    state: Mapped[Delivery] = mapped_column(DELIVERY, default=Delivery.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class LinkUse(Model):
+    """A one-click moderation link that has acted: it never acts again."""
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)

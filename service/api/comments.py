@@ -8,6 +8,7 @@ from flask import Response, current_app, g, redirect, request, url_for
 from flask.views import MethodView
 from werkzeug.exceptions import UnsupportedMediaType
 
+from .. import i18n
 from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
 from ..limits import ID_MAX
@@ -144,7 +145,8 @@ class ArticleComments(MethodView):
     def post(self, data: dict[str, Any], article: str) -> Any:
         """Accept a comment (JSON or a plain HTML form); it may be held for moderation."""
         settings = screening_settings()
-        comment = submit_comment(db.session(), article, {**data, "honeypot": _honeypot(settings)},
+        comment = submit_comment(db.session(), article, {**data, "honeypot": _honeypot(settings),
+                                                       "language": i18n.locale()},
                                  client=client(), settings=settings)
         g.posted = comment  # for the answer page of a form without JavaScript (service.pages)
         current_app.logger.info("comment %s on %s: %s", comment.id, article, comment.status)

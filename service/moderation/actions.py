@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .. import oncommit
 from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
 from ..models import Article, Comment, Status, text_digest, upsert, utcnow
+from ..notify.outbox import announce
 from ..screening.pipeline import screen, unscreened
 from ..screening.rules import Draft
 from ..spamfilter.model import Sample
@@ -95,8 +96,11 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
     comment = Comment(article=article, parent_id=parent_id, name=draft.name, email=draft.email,
                       website=draft.website, text=draft.text, html=html, status=screening.status,
                       screened_status=screening.status, reasons=screening.reasons,
-                      score=draft.spam_score, ip=client.ip, user_agent=client.user_agent)
+                      score=draft.spam_score, ip=client.ip, user_agent=client.user_agent,
+                      notify_replies=bool(data.get("notify_replies")),
+                      language=data.get("language") if data.get("notify_replies") else None)
     session.add(comment)
+    announce(session, "comment.created", comment=comment)
     if screening.status == Status.APPROVED:
         touch_article(session, article.id)
     session.commit()

@@ -28,6 +28,7 @@ from ..models import Article, AuditEntry, Comment, Moderator, Role, Status
 from ..screening.sanitize import to_html
 from .actions import article_for_comment, touch_article
 from .learning import learn_from_decision
+from ..notify.outbox import announce
 from .review import Reviewed, comment_for_review
 
 Actor = Moderator | str  # a moderator, or the command line ("cli:<user>")
@@ -57,6 +58,8 @@ def change_status(session: Session, comment: Comment, status: Status, actor: Act
     comment.status = status
     record(session, actor, "comment.status", comment=comment, field="status", old=old.value,
            new=status.value)
+    announce(session, "comment.status_changed", comment=comment, old_status=old,
+             actor=actor.name if isinstance(actor, Moderator) else actor)
     if Status.APPROVED in (old, status):
         touch_article(session, comment.article_id)
 
@@ -181,4 +184,7 @@ def close_article(session: Session, key: str, closed: bool, actor: Actor) -> Art
             record(session, actor, "article.closed", article_key=key, field="closed",
                    old=str(article.closed).lower(), new=str(closed).lower())
             article.closed = closed
+            if closed:
+                announce(session, "article.closed", article_key=key,
+                         actor=actor.name if isinstance(actor, Moderator) else actor)
     return article

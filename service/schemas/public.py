@@ -30,6 +30,9 @@ class CommentCreateSchema(Schema):
     parent_id = WholeNumber(load_default=None, validate=validate.Range(
         min=1, max=ID_MAX, error="parent.unknown"),
         error_messages={"invalid": "parent.invalid", "null": "parent.invalid"})
+    notify_replies = fields.Boolean(load_default=False, load_only=True, error_messages={
+        "invalid": "field.not_boolean", "null": "field.not_boolean"}, metadata={
+        "description": "Mail the author when a reply to this comment is published; needs email."})
     redirect = fields.String(load_default=None, load_only=True, metadata={
         "description": "For plain HTML forms: where to send the browser (303) after a "
                        "successful post; only URLs on ALLOWED_ORIGINS are followed."})
@@ -54,6 +57,11 @@ class CommentCreateSchema(Schema):
                     continue
             cleaned[key] = value
         return cleaned
+
+    @ma.validates_schema
+    def _reply_mails_need_an_address(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("notify_replies") and not data.get("email"):
+            raise ma.ValidationError("notify.email_missing", field_name="email")
 
 
 class PublicCommentSchema(Schema):

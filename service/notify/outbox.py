@@ -1,0 +1,136 @@
+"""The transactional outbox: events become rows in the transaction that caused them.
+
+An action calls `announce()`; just before its session commits, every announced event is
+fanned out into one row per delivery (each webhook that wants it, each moderator mailed
+for each comment, the author of the comment a published reply answers). The rows commit
+with the comment or not at all: a rolled-back comment notifies nobody, and a committed
+one is never forgotten, whatever happens to the process afterwards.
+"""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..models import Comment, Moderator, NotifyMode, Outbox, Status, Webhook, utcnow
+
+EVENTS = ("comment.created", "comment.status_changed", "comment.published", "article.closed")
+PERSONAL = ("email", "ip", "user_agent")
+
+
+@dataclass(frozen=True)
+class Announced:
+    """An event of the transaction, as the action saw it."""
+
+    event: str
+    comment: Comment | None = None
+    article_key: str | None = None
+    old_status: Status | None = None
+    actor: str | None = None
+
+
+def announce(session: Session, name: str, *, comment: Comment | None = None,
+             article_key: str | None = None, old_status: Status | None = None,
+             actor: str | None = None) -> None:
+    """Notify whoever wants `name` when (and only if) the session commits."""
+    session.info.setdefault(_EVENTS, []).append(
+        Announced(name, comment, article_key, old_status, actor))
+
+
+_EVENTS = "causerie.announced"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_outbox(session: Session) -> None:
+    if announced := session.info.pop(_EVENTS, None):
+        session.flush()  # a new comment needs its id before it can be named
+        write(session, announced, utcnow())
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_announced(session: Session) -> None:
+    session.info.pop(_EVENTS, None)
+
+
+def write(session: Session, announced: Iterable[Announced], now: datetime) -> int:
+    """Insert the outbox rows of these events (one INSERT); how many."""
+    events = [expanded for item in announced for expanded in _expand(item)]
+    hooks = session.execute(sa.select(Webhook.id, Webhook.events, Webhook.include_personal_data)
+                            ).all()
+    rows: list[dict[str, Any]] = []
+    mailed: list[int] | None = None
+    for item in events:
+        event_id, data = str(uuid.uuid4()), _data(item)
+        for hook in hooks:
+            if item.event in hook.events:
+                body = {"id": event_id, "event": item.event, "time": _time(now),
+                        "data": data if hook.include_personal_data else _impersonal(data)}
+                rows.append(_row(event_id, item.event, "webhook", hook.id, body, now))
+        comment = item.comment
+        if comment is None:
+            continue
+        if item.event == "comment.created" and comment.status == Status.PENDING:
+            if mailed is None:
+                mailed = list(session.scalars(sa.select(Moderator.id).where(
+                    Moderator.notify == NotifyMode.EACH, Moderator.email.is_not(None),
+                    Moderator.revoked_at.is_(None))))
+            rows.extend(_row(event_id, item.event, "moderator", moderator_id,
+                             {"comment_id": comment.id}, now) for moderator_id in mailed)
+        if item.event == "comment.published" and comment.parent_id is not None:
+            parent = session.get(Comment, comment.parent_id)
+            if (parent is not None and parent.notify_replies and parent.email
+                    and parent.email != comment.email):
+                rows.append(_row(event_id, item.event, "reply", parent.id,
+                                 {"comment_id": comment.id}, now))
+    if rows:
+        session.execute(sa.insert(Outbox), rows)
+    return len(rows)
+
+
+def _expand(item: Announced) -> list[Announced]:
+    """A comment that becomes visible is also `comment.published`."""
+    comment = item.comment
+    published = (comment is not None and comment.status == Status.APPROVED
+                 and item.event in ("comment.created", "comment.status_changed"))
+    return [item, Announced("comment.published", comment, actor=item.actor)] if published else [item]
+
+
+def _row(event_id: str, name: str, channel: str, target: int, payload: dict[str, Any],
+         now: datetime) -> dict[str, Any]:
+    return {"event_id": event_id, "event": name, "channel": channel, "target_id": target,
+            "payload": payload, "state": "pending", "attempts": 0, "due_at": now,
+            "created_at": now}
+
+
+def _time(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds") + "Z"
+
+
+def _data(item: Announced) -> dict[str, Any]:
+    """What a webhook learns of the event; personal fields are removed per endpoint."""
+    if item.comment is None:
+        return {"article": item.article_key, "closed": True, "by": item.actor}
+    comment = item.comment
+    data: dict[str, Any] = {"comment": {
+        "id": comment.id, "article": comment.article.key, "parent_id": comment.parent_id,
+        "name": comment.name, "website": comment.website, "text": comment.text,
+        "html": comment.html, "status": comment.status.value, "score": comment.score,
+        "reasons": [reason.get("code") for reason in comment.reasons or []],
+        "created_at": _time(comment.created_at or utcnow()),
+        "email": comment.email, "ip": comment.ip, "user_agent": comment.user_agent}}
+    if item.event == "comment.status_changed":
+        data.update({"from": item.old_status.value if item.old_status else None,
+                     "to": comment.status.value, "by": item.actor})
+    return data
+
+
+def _impersonal(data: dict[str, Any]) -> dict[str, Any]:
+    if "comment" not in data:
+        return data
+    return {**data, "comment": {key: value for key, value in data["comment"].items()
+                                if key not in PERSONAL}}
