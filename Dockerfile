@@ -7,6 +7,12 @@
 # SQLite file on the /data volume, PORT and WEB_CONCURRENCY (gunicorn workers) below.
 # Set SECRET_KEY: without it a new one is made in /app/instance at each container start.
 # A folder bind-mounted on /data must be writable by uid 10001 (a named volume is as is).
+#
+# Notifications (e-mails, webhooks) are delivered by a second process of the same image,
+# sharing the database (see docs/notifications.md; on SQLite, run exactly one):
+#
+#   docker run -v causerie-data:/data -e SECRET_KEY=... -e MAIL_SERVER=... causerie \
+#       flask --app wsgi worker
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -25,6 +25,7 @@ setup-dev: setup $(VENV)/installed-dev
 
 run: setup
 	$(FLASK) db upgrade
+	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT; \
 	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --no-control-socket --limit-request-line 0 \
 		--limit-request-field_size 16384 --access-logfile - \
 		--access-logformat '{"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "seconds": %(L)s}' \

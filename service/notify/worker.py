@@ -69,8 +69,10 @@ def deliver_one(session: Session, row_id: int, settings: Mapping[str, Any]) -> D
         row.state, row.sent_at, row.last_error = Delivery.SENT, utcnow(), None
     state = row.state
     if state == Delivery.DEAD:
+        # An SMTP refusal may quote the address: logs get the error's kind only for mails.
+        said = row.last_error if row.channel == "webhook" else (row.last_error or "").split(":")[0]
         log.warning("outbox row %s (%s to %s %s) is dead: %s", row.id, row.event, row.channel,
-                    row.target_id, row.last_error)
+                    row.target_id, said)
     session.commit()
     return state
 
