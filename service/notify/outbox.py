@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..models import Comment, Moderator, NotifyMode, Outbox, Status, Webhook, utcnow
+from ..models import Comment, Delivery, Moderator, NotifyMode, Outbox, Status, Webhook, utcnow
 
 EVENTS = ("comment.created", "comment.status_changed", "comment.published", "article.closed")
 PERSONAL = ("email", "ip", "user_agent")
@@ -57,38 +57,49 @@ def _forget_announced(session: Session) -> None:
     session.info.pop(_EVENTS, None)
 
 
+# Built once: they run in every transaction that announces something. One round trip
+# says who listens (webhooks, and moderators mailed for each comment); rows go in with
+# one executemany on the connection, below the ORM's unit of work.
+_LISTENERS: sa.CompoundSelect[Any] = sa.union_all(
+    sa.select(sa.literal("webhook").label("kind"), Webhook.id, Webhook.events,
+              Webhook.include_personal_data),
+    sa.select(sa.literal("moderator"), Moderator.id, sa.null(), sa.null()).where(
+        Moderator.notify == NotifyMode.EACH, Moderator.email.is_not(None),
+        Moderator.revoked_at.is_(None)))
+_INSERT = sa.insert(Outbox.__table__)
+_SUBSCRIBED = sa.select(Comment.email).where(Comment.id == sa.bindparam("parent_id"),
+                                             Comment.notify_replies.is_(True))
+
+
 def write(session: Session, announced: Iterable[Announced], now: datetime) -> int:
     """Insert the outbox rows of these events (one INSERT); how many."""
     events = [expanded for item in announced for expanded in _expand(item)]
-    hooks = session.execute(sa.select(Webhook.id, Webhook.events, Webhook.include_personal_data)
-                            ).all()
+    connection = session.connection()
+    listeners = connection.execute(_LISTENERS).all()
+    hooks = [(row.id, row.events, row.include_personal_data) for row in listeners
+             if row.kind == "webhook"]
+    mailed = [row.id for row in listeners if row.kind == "moderator"]
     rows: list[dict[str, Any]] = []
-    mailed: list[int] | None = None
     for item in events:
         event_id, data = str(uuid.uuid4()), _data(item)
-        for hook in hooks:
-            if item.event in hook.events:
+        for hook_id, wanted, personal in hooks:
+            if item.event in wanted:
                 body = {"id": event_id, "event": item.event, "time": _time(now),
-                        "data": data if hook.include_personal_data else _impersonal(data)}
-                rows.append(_row(event_id, item.event, "webhook", hook.id, body, now))
+                        "data": data if personal else _impersonal(data)}
+                rows.append(_row(event_id, item.event, "webhook", hook_id, body, now))
         comment = item.comment
         if comment is None:
             continue
         if item.event == "comment.created" and comment.status == Status.PENDING:
-            if mailed is None:
-                mailed = list(session.scalars(sa.select(Moderator.id).where(
-                    Moderator.notify == NotifyMode.EACH, Moderator.email.is_not(None),
-                    Moderator.revoked_at.is_(None))))
             rows.extend(_row(event_id, item.event, "moderator", moderator_id,
                              {"comment_id": comment.id}, now) for moderator_id in mailed)
         if item.event == "comment.published" and comment.parent_id is not None:
-            parent = session.get(Comment, comment.parent_id)
-            if (parent is not None and parent.notify_replies and parent.email
-                    and parent.email != comment.email):
-                rows.append(_row(event_id, item.event, "reply", parent.id,
+            address = connection.execute(_SUBSCRIBED, {"parent_id": comment.parent_id}).scalar()
+            if address and address != comment.email:
+                rows.append(_row(event_id, item.event, "reply", comment.parent_id,
                                  {"comment_id": comment.id}, now))
     if rows:
-        session.execute(sa.insert(Outbox), rows)
+        connection.execute(_INSERT, rows)
     return len(rows)
 
 
@@ -103,8 +114,8 @@ def _expand(item: Announced) -> list[Announced]:
 def _row(event_id: str, name: str, channel: str, target: int, payload: dict[str, Any],
          now: datetime) -> dict[str, Any]:
     return {"event_id": event_id, "event": name, "channel": channel, "target_id": target,
-            "payload": payload, "state": "pending", "attempts": 0, "due_at": now,
-            "created_at": now}
+            "payload": payload, "state": Delivery.PENDING, "attempts": 0, "due_at": now,
+            "created_at": now, "last_error": None, "sent_at": None}
 
 
 def _time(moment: datetime) -> str:
