@@ -38,14 +38,14 @@ class Webhooks(MethodView):
     @blp.response(200, WebhookListSchema)
     def get(self) -> dict[str, Any]:
         """Every registered webhook (secrets are never shown)."""
-        return {"items": webhooks(db.session)}
+        return {"items": webhooks(db.session())}
 
     @require(Role.ADMIN)
     @blp.arguments(WebhookSchema())
     @blp.response(201, WebhookSchema)
     def post(self, data: dict[str, Any]) -> Webhook:
         """Register an endpoint for signed POSTs of the events it names (admins)."""
-        return create_webhook(db.session, data, current_moderator())
+        return create_webhook(db.session(), data, current_moderator())
 
 
 @blp.route(WEBHOOK)
@@ -54,20 +54,20 @@ class OneWebhook(MethodView):
     @blp.response(200, WebhookSchema)
     def get(self, webhook_id: int) -> Webhook:
         """One webhook."""
-        return webhook(db.session, webhook_id)
+        return webhook(db.session(), webhook_id)
 
     @require(Role.ADMIN)
     @blp.arguments(WebhookUpdateSchema())
     @blp.response(200, WebhookSchema)
     def patch(self, data: dict[str, Any], webhook_id: int) -> Webhook:
         """Change a webhook's address, events, secret or personal-data flag (admins)."""
-        return change_webhook(db.session, webhook_id, data, current_moderator())
+        return change_webhook(db.session(), webhook_id, data, current_moderator())
 
     @require(Role.ADMIN)
     @blp.response(204)
     def delete(self, webhook_id: int) -> Response:
         """Remove a webhook; deliveries still waiting for it are dropped."""
-        delete_webhook(db.session, webhook_id, current_moderator())
+        delete_webhook(db.session(), webhook_id, current_moderator())
         return Response(status=204)
 
 
@@ -92,7 +92,7 @@ class RetryRow(MethodView):
         """Queue a dead delivery again, due now, its tries counted afresh (admins)."""
         if db.session.get(Outbox, row_id) is None:
             raise NotFound()
-        row = retry(db.session, row_id)
+        row = retry(db.session(), row_id)
         if row is None:
             raise NotDead()
         return row

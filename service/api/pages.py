@@ -93,7 +93,7 @@ class Moderate(MethodView):
         moderator = db.session.get(Moderator, link.moderator_id)
         assert moderator is not None  # checked by _link, in this transaction
         try:
-            decide(db.session, link.comment_id, moderator, status=status, expected=Status.PENDING)
+            decide(db.session(), link.comment_id, moderator, status=status, expected=Status.PENDING)
         except DecisionConflict:
             return page(409, "page.moderate.title", "moderation.conflict")
         except ParentNotApproved:

@@ -38,7 +38,7 @@ def worker(batch: int, poll: float, drain: bool) -> None:
         signal.signal(sig, stopping)
     click.echo(f"worker: delivering from {db.engine.url.render_as_string(hide_password=True)}",
                err=True)
-    tried = run(db.session, current_app.config, stop=stop, batch=batch, poll=poll, drain=drain)
+    tried = run(db.session(), current_app.config, stop=stop, batch=batch, poll=poll, drain=drain)
     click.echo(f"worker: stopped after {tried} deliveries tried.", err=True)
 
 
@@ -59,7 +59,7 @@ def add(url: str, events: tuple[str, ...], secret: str, personal_data: bool) -> 
     errors = WebhookSchema().validate({"url": url, "events": list(events), "secret": secret})
     if errors:
         raise click.ClickException(f"Invalid webhook: {sorted(errors)}")
-    hook = create_webhook(db.session, {"url": url, "events": events, "secret": secret,
+    hook = create_webhook(db.session(), {"url": url, "events": events, "secret": secret,
                                        "include_personal_data": personal_data}, _operator())
     click.echo(f"Webhook {hook.id} registered for {', '.join(hook.events)}.")
 
@@ -67,7 +67,7 @@ def add(url: str, events: tuple[str, ...], secret: str, personal_data: bool) -> 
 @webhooks.command("list")
 def list_webhooks() -> None:
     """List endpoints: id, address, events, personal data."""
-    for hook in all_webhooks(db.session):
+    for hook in all_webhooks(db.session()):
         personal = "personal data" if hook.include_personal_data else "no personal data"
         click.echo(f"{hook.id}\t{hook.url}\t{','.join(hook.events)}\t{personal}")
 
@@ -79,7 +79,7 @@ def remove(webhook_id: int) -> None:
     from ..cli import _operator
     from ..errors import NotFound
     try:
-        delete_webhook(db.session, webhook_id, _operator())
+        delete_webhook(db.session(), webhook_id, _operator())
     except NotFound:
         raise click.ClickException(f"There is no webhook {webhook_id}.") from None
     click.echo(f"Webhook {webhook_id} removed.")
@@ -112,7 +112,7 @@ def retry_rows(row_ids: tuple[int, ...], all_dead: bool) -> None:
         db.session.commit()
     if not ids:
         raise click.ClickException("Name rows to retry, or use --all-dead.")
-    done = [row_id for row_id in ids if retry(db.session, row_id) is not None]
+    done = [row_id for row_id in ids if retry(db.session(), row_id) is not None]
     if missed := sorted(set(ids) - set(done)):
         click.echo(f"Not dead (or unknown), left as they are: {', '.join(map(str, missed))}")
     click.echo(f"Queued again: {len(done)}.")

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale  # type: ignore[import-untyped]
+from flask_babel import force_locale
 from flask_mail import Message
 from sqlalchemy.orm import Session
 

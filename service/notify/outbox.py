@@ -1,6 +1,6 @@
 """The transactional outbox: events become rows in the transaction that caused them.
 
-An action calls `announce()`; just before its session commits, every announced event is
+An action calls `announce()`; just before its session commits (`service.oncommit`), every announced event is
 fanned out into one row per delivery (each webhook that wants it, each moderator mailed
 for each comment, the author of the comment a published reply answers). The rows commit
 with the comment or not at all: a rolled-back comment notifies nobody, and a committed
@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .. import oncommit
 from ..models import Comment, Delivery, Moderator, NotifyMode, Outbox, Status, Webhook, utcnow
 
 EVENTS = ("comment.created", "comment.status_changed", "comment.published", "article.closed")
@@ -38,23 +38,16 @@ def announce(session: Session, name: str, *, comment: Comment | None = None,
              article_key: str | None = None, old_status: Status | None = None,
              actor: str | None = None) -> None:
     """Notify whoever wants `name` when (and only if) the session commits."""
-    session.info.setdefault(_EVENTS, []).append(
-        Announced(name, comment, article_key, old_status, actor))
+    oncommit.queue(session, ANNOUNCED, Announced(name, comment, article_key, old_status, actor))
 
 
-_EVENTS = "causerie.announced"
+ANNOUNCED = "notify.announced"
 
 
-@event.listens_for(Session, "before_commit")
-def _write_outbox(session: Session) -> None:
-    if announced := session.info.pop(_EVENTS, None):
-        session.flush()  # a new comment needs its id before it can be named
-        write(session, announced, utcnow())
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_announced(session: Session) -> None:
-    session.info.pop(_EVENTS, None)
+@oncommit.before_commit(ANNOUNCED)
+def _write_outbox(session: Session, announced: list[Announced]) -> None:
+    session.flush()  # a new comment needs its id before it can be named
+    write(session, announced, utcnow())
 
 
 # Built once: they run in every transaction that announces something. One round trip
@@ -66,7 +59,7 @@ _LISTENERS: sa.CompoundSelect[Any] = sa.union_all(
     sa.select(sa.literal("moderator"), Moderator.id, sa.null(), sa.null()).where(
         Moderator.notify == NotifyMode.EACH, Moderator.email.is_not(None),
         Moderator.revoked_at.is_(None)))
-_INSERT = sa.insert(Outbox.__table__)
+_INSERT = sa.insert(Outbox)  # executed on the connection: a plain executemany
 _SUBSCRIBED = sa.select(Comment.email).where(Comment.id == sa.bindparam("parent_id"),
                                              Comment.notify_replies.is_(True))
 
