@@ -17,6 +17,7 @@ A few seconds in all; prints a Markdown table.
 
 import argparse
 import http.server
+import os
 import statistics
 import sys
 import tempfile
@@ -151,7 +152,14 @@ def main() -> int:
     smtp.start()
     with tempfile.TemporaryDirectory(prefix="causerie-notify-") as folder:
         url = database_url(options.database or f"sqlite:///{Path(folder) / 'bench.db'}")
+        engine_options: dict[str, Any] = {}
+        schema = f"causerie_bench_{os.getpid()}"
+        if url.startswith("postgresql"):  # a schema of its own, dropped at the end
+            with sa.create_engine(url).begin() as connection:
+                connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+            engine_options = {"connect_args": {"options": f"-csearch_path={schema}"}}
         app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, SCREENING_ENABLED=True,
+                         SQLALCHEMY_ENGINE_OPTIONS=engine_options,
                          MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, WEBHOOK_ALLOW_PRIVATE=True,
                          WEBHOOK_TIMEOUT=2.0)
         with app.app_context():
@@ -178,6 +186,9 @@ def main() -> int:
                 db.engine.dispose()
             smtp.stop()
             server.shutdown()
+            if engine_options:
+                with sa.create_engine(url).begin() as connection:
+                    connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     database = url.split(":", 1)[0]
     print(f"\n| measure ({database}) | value |\n| --- | --- |")
     print(f"| posting, notifications off | {posted['off']:.0f} comments/s |")

@@ -7,6 +7,7 @@ with the comment or not at all: a rolled-back comment notifies nobody, and a com
 one is never forgotten, whatever happens to the process afterwards.
 """
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,50 +51,64 @@ def _write_outbox(session: Session, announced: list[Announced]) -> None:
     write(session, announced, utcnow())
 
 
-# Built once: they run in every transaction that announces something. One round trip
-# says who listens (webhooks, and moderators mailed for each comment); rows go in with
-# one executemany on the connection, below the ORM's unit of work.
-_LISTENERS: sa.CompoundSelect[Any] = sa.union_all(
-    sa.select(sa.literal("webhook").label("kind"), Webhook.id, Webhook.events,
-              Webhook.include_personal_data),
-    sa.select(sa.literal("moderator"), Moderator.id, sa.null(), sa.null()).where(
-        Moderator.notify == NotifyMode.EACH, Moderator.email.is_not(None),
-        Moderator.revoked_at.is_(None)))
-_INSERT = sa.insert(Outbox)  # executed on the connection: a plain executemany
-_SUBSCRIBED = sa.select(Comment.email).where(Comment.id == sa.bindparam("parent_id"),
-                                             Comment.notify_replies.is_(True))
-
-
 def write(session: Session, announced: Iterable[Announced], now: datetime) -> int:
-    """Insert the outbox rows of these events (one INSERT); how many."""
-    events = [expanded for item in announced for expanded in _expand(item)]
+    """Insert the outbox rows of these events: one INSERT ... SELECT per event, which
+    finds its own recipients, so an event costs one round trip to the database."""
     connection = session.connection()
-    listeners = connection.execute(_LISTENERS).all()
-    hooks = [(row.id, row.events, row.include_personal_data) for row in listeners
-             if row.kind == "webhook"]
-    mailed = [row.id for row in listeners if row.kind == "moderator"]
-    rows: list[dict[str, Any]] = []
-    for item in events:
-        event_id, data = str(uuid.uuid4()), _data(item)
-        for hook_id, wanted, personal in hooks:
-            if item.event in wanted:
-                body = {"id": event_id, "event": item.event, "time": _time(now),
-                        "data": data if personal else _impersonal(data)}
-                rows.append(_row(event_id, item.event, "webhook", hook_id, body, now))
-        comment = item.comment
-        if comment is None:
-            continue
-        if item.event == "comment.created" and comment.status == Status.PENDING:
-            rows.extend(_row(event_id, item.event, "moderator", moderator_id,
-                             {"comment_id": comment.id}, now) for moderator_id in mailed)
-        if item.event == "comment.published" and comment.parent_id is not None:
-            address = connection.execute(_SUBSCRIBED, {"parent_id": comment.parent_id}).scalar()
-            if address and address != comment.email:
-                rows.append(_row(event_id, item.event, "reply", comment.parent_id,
-                                 {"comment_id": comment.id}, now))
-    if rows:
-        connection.execute(_INSERT, rows)
-    return len(rows)
+    written = 0
+    for item in (expanded for each in announced for expanded in _expand(each)):
+        event_id, data, comment = str(uuid.uuid4()), _data(item), item.comment
+        body = {"id": event_id, "event": item.event, "time": _time(now)}
+        params: dict[str, Any] = {
+            "event_id": event_id, "event": item.event, "now": now,
+            "needle": f'%"{item.event}"%',
+            "personal": {**body, "data": data}, "plain": {**body, "data": _impersonal(data)}}
+        moderators = (comment is not None and item.event == "comment.created"
+                      and comment.status == Status.PENDING)
+        reply = (comment is not None and item.event == "comment.published"
+                 and comment.parent_id is not None)
+        if comment is not None:
+            params.update(reference={"comment_id": comment.id},
+                          parent_id=comment.parent_id, author=comment.email)
+        statement = _insert(moderators, reply)
+        written += connection.execute(statement, params).rowcount
+    return written
+
+
+@functools.cache
+def _insert(moderators: bool, reply: bool) -> sa.Insert:
+    """INSERT INTO outbox SELECT ... for each kind of recipient an event may have.
+
+    Built once per shape. A webhook wants the event when its JSON list of events holds
+    the name; it gets the payload with or without personal data as it was registered.
+    """
+    def payload(name: str) -> Any:
+        # Typed JSON: serialized once by SQLAlchemy, sent as json to PostgreSQL.
+        return sa.bindparam(name, type_=sa.JSON)
+
+    def columns(channel: str, target: Any, body: Any) -> list[Any]:
+        return [sa.bindparam("event_id", type_=sa.String), sa.bindparam("event", type_=sa.String),
+                sa.literal(channel, sa.String), target, body,
+                sa.literal(Delivery.PENDING.value, sa.String), sa.literal(0, sa.Integer),
+                sa.bindparam("now", type_=sa.DateTime), sa.bindparam("now", type_=sa.DateTime)]
+
+    selects: list[Any] = [sa.select(*columns("webhook", Webhook.id, sa.case(
+        (Webhook.include_personal_data.is_(True), payload("personal")), else_=payload("plain"))))
+        .where(sa.cast(Webhook.events, sa.Text).like(sa.bindparam("needle", type_=sa.String)))]
+    if moderators:
+        selects.append(sa.select(*columns("moderator", Moderator.id, payload("reference"))).where(
+            Moderator.notify == NotifyMode.EACH, Moderator.email.is_not(None),
+            Moderator.revoked_at.is_(None)))
+    if reply:
+        author = sa.bindparam("author", type_=sa.String)
+        selects.append(sa.select(*columns("reply", Comment.id, payload("reference"))).where(
+            Comment.id == sa.bindparam("parent_id", type_=sa.Integer),
+            Comment.notify_replies.is_(True), Comment.email.is_not(None),
+            sa.or_(author.is_(None), Comment.email != author)))
+    source: Any = sa.union_all(*selects) if len(selects) > 1 else selects[0]
+    return sa.insert(Outbox).from_select(
+        ["event_id", "event", "channel", "target_id", "payload", "state", "attempts", "due_at",
+         "created_at"], source)
 
 
 def _expand(item: Announced) -> list[Announced]:
@@ -102,13 +117,6 @@ def _expand(item: Announced) -> list[Announced]:
     published = (comment is not None and comment.status == Status.APPROVED
                  and item.event in ("comment.created", "comment.status_changed"))
     return [item, Announced("comment.published", comment, actor=item.actor)] if published else [item]
-
-
-def _row(event_id: str, name: str, channel: str, target: int, payload: dict[str, Any],
-         now: datetime) -> dict[str, Any]:
-    return {"event_id": event_id, "event": name, "channel": channel, "target_id": target,
-            "payload": payload, "state": Delivery.PENDING, "attempts": 0, "due_at": now,
-            "created_at": now, "last_error": None, "sent_at": None}
 
 
 def _time(moment: datetime) -> str:
