@@ -90,6 +90,7 @@ MESSAGES = {
     "ui.website": _l("Website (optional)"),
     "ui.text": _l("Comment"),
     "ui.honeypot": _l("Leave this field empty"),
+    "ui.notify_replies": _l("Email me when someone replies"),
     "ui.submit": _l("Post the comment"),
     "ui.sending": _l("Sending…"),
     "ui.reply": _l("Reply"),

@@ -66,7 +66,8 @@ def _posted_values() -> dict[str, str]:
         form = request.form
     except HTTPException:  # e.g. over MAX_CONTENT_LENGTH
         return {}
-    return {key: form[key] for key in (*FIELDS, "parent_id", "redirect") if form.get(key)}
+    return {key: form[key] for key in (*FIELDS, "parent_id", "redirect", "notify_replies")
+            if form.get(key)}
 
 
 def _back_link(values: dict[str, str]) -> str | None:

@@ -25,6 +25,7 @@ TOKEN_HEADER = "X-Causerie-Token"
 WIDGET_MESSAGES = (
     "text.missing", "name.missing", "email.invalid", "email.missing", "text.too_long",
     "name.too_long", "email.too_long", "website.invalid", "website.too_long", "parent.unknown",
+    "notify.email_missing",
     "validation.failed", "comment.pending", "comment.approved", "comment.duplicate",
     "article.closed", "edit.closed", "edit.token", "http.404", "http.413", "http.429",
     "http.500", "http.503", "http.default",

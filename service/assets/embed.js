@@ -129,6 +129,7 @@
         return h("div", { class: "causerie-field" }, h("label", { for: control.id }, label), control, error);
       };
       const trap = h("input", { id: "causerie-hp", name: config.honeypot, tabindex: "-1", autocomplete: "off" });
+      const notify = h("input", { type: "checkbox", id: "causerie-notify", name: "notify_replies", value: "true" });
       const replying = h("p", { class: "causerie-replying", hidden: true });
       const alert = h("div", { class: "causerie-notice causerie-alert", role: "alert", tabindex: "-1" });
       const submit = h("button", { type: "submit", class: "causerie-submit" }, m["ui.submit"]);
@@ -140,10 +141,11 @@
         field("email", m[config.require_email ? "ui.email_required" : "ui.email"],
               h("input", { type: "email", autocomplete: "email", "aria-required": config.require_email ? "true" : null })),
         field("website", m["ui.website"], h("input", { type: "url", autocomplete: "url" })),
+        h("div", { class: "causerie-field causerie-check" }, notify, h("label", { for: notify.id }, m["ui.notify_replies"])),
         h("div", { class: "causerie-hp", "aria-hidden": "true" }, h("label", { for: trap.id }, m["ui.honeypot"]), trap),
         alert,
         h("div", { class: "causerie-actions" }, submit));
-      return { element, fields, trap, replying, alert, submit };
+      return { element, fields, trap, notify, replying, alert, submit };
     }
 
     // --- the thread -------------------------------------------------------------------
@@ -290,7 +292,10 @@
       if (values.email) {
         need("email", /^[^\s@]+@[^\s@]+$/.test(values.email), "email.invalid");
         need("email", chars(values.email) <= limits.email, "email.too_long");
-      } else need("email", !config.require_email, "email.missing");
+      } else {
+        need("email", !config.require_email, "email.missing");
+        need("email", !values.notify_replies, "notify.email_missing");
+      }
       if (values.website) {
         need("website", /^https?:\/\/[^\s/?#]+/i.test(values.website), "website.invalid");
         need("website", chars(values.website) <= limits.website, "website.too_long");
@@ -319,6 +324,7 @@
       const form = ui.form;
       const values = {};
       for (const [name, { control }] of Object.entries(form.fields)) values[name] = control.value.trim();
+      values.notify_replies = form.notify.checked;
       const invalid = check(values);
       if (Object.keys(invalid).length) return showErrors(invalid, []);
       const payload = { [config.honeypot]: form.trap.value };

@@ -218,6 +218,19 @@ def test_a_browser_form_with_errors_gets_a_page_keeping_what_was_typed(client: F
     assert "<script" not in page and "style=" not in page
 
 
+def test_a_browser_form_asking_for_replies_without_an_email_keeps_the_box_ticked(
+        client: FlaskClient) -> None:
+    response = client.post(URL + "?lang=fr", headers=BROWSER, data={
+        "name": "Julie", "text": "Merci", "notify_replies": "true"})
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "Pour être prévenu des réponses, merci d'indiquer votre adresse e-mail." in page
+    assert re.search(r'id="causerie-notify"[^>]*checked', page)
+    answered = client.post(URL, headers=BROWSER, data={
+        "name": "Julie", "text": "Merci", "notify_replies": "true", "email": "j@example.org"})
+    assert answered.status_code == 201
+
+
 @pytest.mark.parametrize(("settings", "form", "code", "sentence"), [
     ({}, {"name": "Julie", "text": "Merci !"}, 201,
      "Merci ! Votre commentaire est en attente de modération."),

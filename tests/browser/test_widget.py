@@ -83,6 +83,11 @@ def client_side_sentences(page: Any, posts: list[str], sentences: dict[str, str]
     assert field_error(page, "website") == sentences["website.invalid"]
     assert field_error(page, "text") == "" and field_error(page, "name") == ""
     assert page.evaluate("document.activeElement.id") == "causerie-email"
+    fill(page, email="", website="")
+    page.check("#causerie-notify")  # replies by e-mail, without an e-mail
+    submit(page)
+    assert field_error(page, "email") == sentences["notify.email_missing"]
+    page.uncheck("#causerie-notify")
     assert len(posts) == before  # nothing was sent
 
 
