@@ -224,7 +224,7 @@ def test_a_browser_form_asking_for_replies_without_an_email_keeps_the_box_ticked
         "name": "Julie", "text": "Merci", "notify_replies": "true"})
     assert response.status_code == 422 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
-    assert "Pour être prévenu des réponses, merci d'indiquer votre adresse e-mail." in page
+    assert "Pour être prévenu des réponses, merci d&#39;indiquer votre adresse e-mail." in page
     assert re.search(r'id="causerie-notify"[^>]*checked', page)
     answered = client.post(URL, headers=BROWSER, data={
         "name": "Julie", "text": "Merci", "notify_replies": "true", "email": "j@example.org"})
