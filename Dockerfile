@@ -45,11 +45,9 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)" || exit 1
 
 # Migrate, then let gunicorn replace the shell (PID 1, so it receives docker stop's SIGTERM).
+# Its settings (gevent workers, request limits, timeouts; WEB_CONCURRENCY workers) are in
+# gunicorn.conf.py, as for `make run`; only the bind address differs.
 # The metrics folder is emptied first: every worker of this start writes its own file there.
 CMD rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR" \
     && flask --app wsgi db upgrade \
-    && exec gunicorn --bind "0.0.0.0:$PORT" --workers "$WEB_CONCURRENCY" --no-control-socket \
-        --limit-request-line 0 --limit-request-field_size 16384 \
-        --worker-tmp-dir /dev/shm --access-logfile - \
-        --access-logformat '{"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "seconds": %(L)s}' \
-        wsgi:app
+    && exec gunicorn --bind "0.0.0.0:$PORT" --worker-tmp-dir /dev/shm wsgi:app

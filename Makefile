@@ -23,13 +23,13 @@ setup: $(VENV)/installed $(CATALOG).mo
 
 setup-dev: setup $(VENV)/installed-dev
 
+# The web server's settings (worker type, limits, timeouts) are in gunicorn.conf.py,
+# shared with the Docker image.
 run: setup
 	$(FLASK) db upgrade
+	@echo "Causerie: http://127.0.0.1:$(PORT) (and the notification worker beside it)"
 	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT; \
-	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --no-control-socket --limit-request-line 0 \
-		--limit-request-field_size 16384 --access-logfile - \
-		--access-logformat '{"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "seconds": %(L)s}' \
-		wsgi:app
+	PORT=$(PORT) $(VENV)/bin/gunicorn wsgi:app
 
 test: setup-dev typecheck
 	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || echo "make test: browser tests skipped, no Chromium at $${CHROMIUM:-/usr/bin/chromium} (apt-get install chromium, or set CHROMIUM)."

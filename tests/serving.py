@@ -57,17 +57,21 @@ def get(port: int, path: str, timeout: float = 2) -> tuple[int, bytes]:
 @contextmanager
 def gunicorn(app: str, env: Mapping[str, str], *, workers: int = 2, ready: str = "/healthz",
              log: Path | None = None, startup: float = 30, cwd: Path = PROJECT,
-             extra: tuple[str, ...] = ()) -> Iterator[int]:
-    """Serve `app` ("module:variable") with sync workers on a free loopback port; yield the port.
+             extra: tuple[str, ...] = (), worker_class: str | None = "sync") -> Iterator[int]:
+    """Serve `app` ("module:variable") on a free loopback port; yield the port.
+
+    `worker_class=None` serves it as `make run` does: with the settings of the project's
+    gunicorn.conf.py (read from `cwd`), the port aside.
 
     Waits until every worker could have booted and `ready` answers 200; the whole process
     group is terminated (then killed) on exit, whatever happened inside.
     """
     port = free_port()
     output = open(log, "wb") if log else subprocess.DEVNULL
+    own = () if worker_class is None else (
+        "--worker-class", worker_class, "--timeout", "60", "--graceful-timeout", "2")
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", "sync", "--timeout", "60",
-               "--graceful-timeout", "2",
+               "--workers", str(workers), *own,
                "--no-control-socket",  # else every server shares ~/.gunicorn/gunicorn.ctl
                *extra, app]
     process = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=output,

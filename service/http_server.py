@@ -1,0 +1,68 @@
+"""gunicorn workers whose own refusals (a request line or headers too large, a malformed
+request) leave in the service's JSON error shape, like every answer of the app.
+
+gunicorn answers those before the app sees the request, with a small HTML page; these
+workers render the same error through the app's `render_error` instead, in the
+default language (the request's headers were not read, or not trusted, at that point).
+"""
+
+import json
+from typing import Any
+
+from gunicorn.http.errors import (ChunkMissingTerminator, InvalidChunkExtension, InvalidChunkSize,
+                                  InvalidHeader, InvalidHeaderName, InvalidHTTPVersion,
+                                  InvalidRequestLine, InvalidRequestMethod, InvalidResponseHeader,
+                                  InvalidResponseHeaderName, LimitRequestHeaders,
+                                  LimitRequestLine, ObsoleteFolding)
+from gunicorn.workers.ggevent import GeventWorker
+from gunicorn.workers.gthread import ThreadWorker
+
+#: The client's mistakes gunicorn finds, and the status each gets (in this order).
+STATUSES: tuple[tuple[type[Exception], int], ...] = (
+    (LimitRequestLine, 414), (LimitRequestHeaders, 431),
+    *((kind, 400) for kind in (InvalidRequestLine, InvalidRequestMethod, InvalidHTTPVersion,
+                               InvalidHeader, InvalidHeaderName, ObsoleteFolding,
+                               InvalidChunkSize, ChunkMissingTerminator, InvalidChunkExtension)))
+APP_FAULTS = (InvalidResponseHeader, InvalidResponseHeaderName)
+
+
+class JsonErrors:
+    """Mixed into a gunicorn worker: its handle_error speaks JSON."""
+
+    wsgi: Any
+    log: Any
+    _bodies: dict[int, bytes]
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        code = next((status for kind, status in STATUSES if isinstance(exc, kind)), None)
+        if code is None or isinstance(exc, APP_FAULTS):
+            super().handle_error(req, client, addr, exc)  # type: ignore[misc]
+            return
+        self.log.info("refused a malformed request: %s", type(exc).__name__)
+        body = self._body(code)
+        reason = {400: "Bad Request", 414: "URI Too Long",
+                  431: "Request Header Fields Too Large"}[code]
+        head = (f"HTTP/1.1 {code} {reason}\r\nConnection: close\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+        try:
+            client.sendall(head.encode("latin-1") + body)
+        except OSError:
+            self.log.debug("could not send the error to the client")
+
+    def _body(self, code: int) -> bytes:
+        bodies = self.__dict__.setdefault("_bodies", {})
+        if code not in bodies:
+            from .errors import render_error
+            app = self.wsgi
+            with app.test_request_context():
+                body, _ = render_error(code, f"http.{code}")
+                bodies[code] = json.dumps(body, ensure_ascii=False).encode()
+        return bodies[code]
+
+
+class JsonGeventWorker(JsonErrors, GeventWorker):
+    """gevent: one greenlet per connection, so slow clients cost a greenlet, not a worker."""
+
+
+class JsonThreadWorker(JsonErrors, ThreadWorker):
+    """gthread: a thread pool per worker (kept for the measurements in bench/README.md)."""
