@@ -7,10 +7,10 @@ from typing import Any
 from flask import Flask, Request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, i18n, logs, metrics, pages
+from . import errors, guards, i18n, logs, metrics, pages
 from .api import ArticleKey, CauserieApi, docs, register as register_api
 from .cli import moderators, spam_model
 from .config import Config, from_environment, instance_secret
@@ -53,20 +53,19 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     app.register_error_handler(OperationalError, _database_unavailable)
     i18n.register(app)
     metrics.register(app)
-    app.teardown_appcontext(_no_dangling_transaction)
+    guards.register(app, app.config["DATABASE_TIMEOUT"] + 1)
     return app
 
 
 def _database_unavailable(error: OperationalError) -> tuple[dict[str, Any], int, dict[str, str]]:
     """The database did not answer (down, locked too long): 503, and the client may retry."""
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection died: guards' teardown discards it
+        pass
     logging.getLogger("service").error("database unavailable: %s", type(error.orig).__name__)
     body, code = errors.render_error(503, "http.503")
     return body, code, {"Retry-After": "5"}
-
-
-def _no_dangling_transaction(exc: BaseException | None) -> None:
-    db.session.remove()
 
 
 class _ContractJSON(DefaultJSONProvider):

@@ -117,6 +117,7 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "ALLOWED_ORIGINS": (_words, "*"),
     "TRUSTED_PROXIES": (_integer(0, 10), "0"),
     "POST_RATE_LIMIT": (_rate, "1 per 15 seconds;30 per hour"),
+    "POST_REQUEST_LIMIT": (_rate, "20 per minute"),
     "RATELIMIT_ENABLED": (_boolean, "true"),
     "RATELIMIT_STORAGE_URI": (_text, "memory://"),
     "RATELIMIT_KEY_PREFIX": (_text, "causerie"),
@@ -147,6 +148,10 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "WEBHOOK_TIMEOUT": (_seconds(0.1, 60), "5"),
     "NOTIFY_MAX_ATTEMPTS": (_integer(1, 100), "8"),
     "NOTIFY_RETRY_SECONDS": (_seconds(0.01, 86400), "30"),
+    "DATABASE_TIMEOUT": (_integer(2, 60), "3"),
+    "REDIS_TIMEOUT_MS": (_integer(50, 10_000), "200"),
+    "METRICS_TOKEN": (_text, ""),
+    "LISTING_CACHE_BYTES": (_integer(0, 2**40), str(64 * 1024 * 1024)),
 }
 
 
@@ -155,9 +160,12 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     values = {name: parse(name, environ.get(name, default))
               for name, (parse, default) in VARIABLES.items()}
     default_db = f"sqlite:///{PROJECT_DIR / 'causerie.db'}"
-    values["SQLALCHEMY_DATABASE_URI"] = url = database_url(environ.get("DATABASE_URL", default_db))
-    # A server connection may die between requests; a SQLite file cannot.
-    values["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": not url.startswith("sqlite")}
+    url = database_url(environ.get("DATABASE_URL", default_db))
+    values["SQLALCHEMY_DATABASE_URI"], values["SQLALCHEMY_ENGINE_OPTIONS"] = with_timeouts(
+        url, values["DATABASE_TIMEOUT"])
+    seconds = values["REDIS_TIMEOUT_MS"] / 1000
+    values["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": seconds,
+                                           "socket_connect_timeout": seconds}
     if values["MAIL_USE_TLS"] and values["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL cannot both be true.")
     if values["HOLD_THRESHOLD"] > values["SPAM_THRESHOLD"]:
@@ -165,6 +173,24 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     if secret := environ.get("SECRET_KEY"):
         values["SECRET_KEY"] = secret
     return values
+
+
+def with_timeouts(url: str, seconds: int) -> tuple[str, dict[str, Any]]:
+    """The URL and engine options that bound every wait on the database to `seconds`:
+    connecting, running a statement (a lock wait included), waiting for a pooled
+    connection; on SQLite, waiting for the write lock."""
+    options: dict[str, Any] = {"pool_timeout": seconds}
+    if url.startswith("sqlite"):
+        return url, {**options, "connect_args": {"timeout": float(seconds)}}
+    from sqlalchemy import make_url
+    parsed = make_url(url)
+    query = dict(parsed.query)
+    if parsed.get_backend_name() == "postgresql":
+        query.setdefault("connect_timeout", str(seconds))
+        query["options"] = f"{query.get('options', '')} -c statement_timeout={seconds * 1000}".strip()
+    # A server connection may die between requests; a SQLite file cannot.
+    return (parsed.set(query=query).render_as_string(hide_password=False),
+            {**options, "pool_pre_ping": True})
 
 
 def instance_secret(instance_path: str) -> str:
@@ -186,7 +212,8 @@ class Config:
     FROM_ENVIRONMENT = True
     SUPPORTED_LOCALES = SUPPORTED_LOCALES
     BABEL_TRANSLATION_DIRECTORIES = "translations"
-    RATELIMIT_HEADERS_ENABLED = True
+    # The flood limit sends its own Retry-After; the ceiling's headers would overwrite it.
+    RATELIMIT_HEADERS_ENABLED = False
     # Redis down must not take posting down: count in memory until it is back.
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

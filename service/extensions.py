@@ -56,11 +56,11 @@ mail = Mail()  # SMTP for notifications; only the worker sends
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite: WAL so readers never wait for the writer, a busy timeout, foreign keys on."""
+    """SQLite: WAL so readers never wait for the writer, foreign keys on. (The busy
+    timeout is the driver's `timeout`, DATABASE_TIMEOUT: see config.with_timeouts.)"""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

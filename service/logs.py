@@ -20,7 +20,9 @@ def configure(level: str) -> None:
     """Send the service's logs to stderr as JSON lines at `level`."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("service")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    # flask-limiter's own logger says when its Redis fails and when it is back.
+    for name in ("service", "flask-limiter"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False

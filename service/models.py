@@ -93,6 +93,9 @@ class Comment(Model):
         Index("ix_comment_email_status", "email", "status"),
         # Duplicate detection: one index probe, however many comments the article has.
         Index("ix_comment_duplicate", "article_id", "text_digest"),
+        # The flood limit: a client's newest comments, by address and by e-mail.
+        Index("ix_comment_ip_created", "ip", "created_at"),
+        Index("ix_comment_email_created", "email", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

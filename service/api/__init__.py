@@ -87,6 +87,9 @@ class CauserieApi(Api):
         if retry := error.get_headers():  # e.g. 429's Retry-After, 405's Allow
             headers = {**dict(retry), **headers}
             headers.pop("Content-Type", None)
+        if error.code == 429 and "Retry-After" not in headers and (
+                limit := getattr(error, "limit", None)) is not None:
+            headers = {**headers, "Retry-After": str(limit.limit.get_expiry())}  # an upper bound
         key = f"http.{error.code}" if i18n.has_message(f"http.{error.code}") else "http.default"
         errors = None
         if error.code == 400 and "messages" in data:  # webargs could not read the body

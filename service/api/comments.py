@@ -67,10 +67,16 @@ def client() -> Client:
 
 
 def _redirect_target(url: str | None) -> str | None:
-    """A form's `redirect` if it points to an allowed origin; open redirects are refused."""
-    if not url or request.is_json:
+    """A form's `redirect` if it points to an allowed origin; open redirects are refused,
+    and so is anything that could not be a Location header (a newline, a space): the
+    comment is then answered as JSON, as without `redirect`."""
+    if not url or request.is_json or any(char.isspace() or ord(char) < 32 or ord(char) == 127
+                                         for char in url):
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a malformed IPv6 host
+        return None
     origin = f"{parts.scheme}://{parts.netloc}"
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
@@ -103,22 +109,16 @@ def _page_cache() -> PageCache:
     return cache
 
 
-def _post_rate() -> str:
-    # Flask-Limiter asks on every method; only a POST needs the saved settings' value.
-    if request.method != "POST":
-        return str(current_app.config["POST_RATE_LIMIT"])
-    return str(screening_settings()["POST_RATE_LIMIT"])
-
-
-def _accepted(response: Response) -> bool:
-    # Only comments that were taken count against the flood limit: a reader who
-    # forgot their name and posts again at once is not flooding.
-    return response.status_code in (201, 303)
+def _post_ceiling() -> str:
+    return str(current_app.config["POST_REQUEST_LIMIT"])
 
 
 @blp.route("/articles/<article:article>/comments")
 class ArticleComments(MethodView):
-    decorators = [limiter.limit(_post_rate, methods=["POST"], deduct_when=_accepted)]
+    # The flood limit (POST_RATE_LIMIT) counts accepted comments in the database
+    # (moderation.flood). Flask-Limiter adds a ceiling on every POST, accepted or not,
+    # counted when the request comes in (one atomic increment in Redis when shared).
+    decorators = [limiter.limit(_post_ceiling, methods=["POST"])]
 
     @blp.etag
     @blp.arguments(ListingArgsSchema(), location="query")
@@ -145,13 +145,14 @@ class ArticleComments(MethodView):
     def post(self, data: dict[str, Any], article: str) -> Any:
         """Accept a comment (JSON or a plain HTML form); it may be held for moderation."""
         settings = screening_settings()
+        target = _redirect_target(data.get("redirect"))
         comment = submit_comment(db.session(), article, {**data, "honeypot": _honeypot(settings),
                                                        "language": i18n.locale()},
                                  client=client(), settings=settings)
         g.posted = comment  # for the answer page of a form without JavaScript (service.pages)
         current_app.logger.info("comment %s on %s: %s", comment.id, article, comment.status)
         COMMENTS.labels(comment.status.value).inc()
-        if target := _redirect_target(data.get("redirect")):
+        if target:
             return redirect(target, 303)
         return comment, {"Location": url_for(".comment", comment_id=comment.id)}
 

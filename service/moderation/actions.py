@@ -18,7 +18,7 @@ from ..screening.pipeline import screen, unscreened
 from ..screening.rules import Draft
 from ..spamfilter.model import Sample
 from ..screening.sanitize import to_html
-from . import learning
+from . import flood, learning
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,12 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
     if screening.refused:
         session.rollback()
         raise DuplicateComment()
+    if settings.get("RATELIMIT_ENABLED"):
+        try:
+            flood.hold(session, client.ip, draft.email, settings["POST_RATE_LIMIT"], utcnow())
+        except flood.Flooding:
+            session.rollback()
+            raise
     article = existing or article_for_comment(session, article_key)
     comment = Comment(article=article, parent_id=parent_id, name=draft.name, email=draft.email,
                       website=draft.website, text=draft.text, html=html, status=screening.status,
@@ -103,6 +109,11 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
     announce(session, "comment.created", comment=comment)
     if screening.status == Status.APPROVED:
         touch_article(session, article.id)
+    # The answer is built from what is loaded now: once committed, the comment must not
+    # need the database again (a connection dropped then would report a stored comment
+    # as failed), so it leaves the session before the commit would expire it.
+    session.flush()
+    session.expunge(comment)
     session.commit()
     return comment
 
