@@ -224,7 +224,6 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"  # served by service.api.docs: no CDN
-    LISTING_CACHE_SIZE = 4096
     MAIL_SUPPRESS_SEND = False  # Flask-Mail would not send when TESTING; our tests use a real SMTP server
 
 

@@ -73,7 +73,7 @@ class Deadline:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if not _cooperative():
             return self.wsgi_app(environ, start_response)
-        import gevent
+        import gevent  # type: ignore[import-untyped]
         seconds = READY_DEADLINE if environ.get("PATH_INFO") == "/readyz" else self.seconds
         timer = gevent.Timeout(seconds, DeadlinePassed)
         timer.start()
@@ -99,7 +99,7 @@ def _remove_session(exc: BaseException | None) -> None:
     except Exception as error:  # noqa: BLE001 - the answer is decided; keep serving
         log.warning("dropped a dead database connection: %s", type(error).__name__)
         try:
-            db.session.invalidate()
+            db.session().invalidate()
         except Exception:  # noqa: BLE001
             pass
         db.session.registry.clear()

@@ -9,13 +9,14 @@ default language (the request's headers were not read, or not trusted, at that p
 import json
 from typing import Any
 
-from gunicorn.http.errors import (ChunkMissingTerminator, InvalidChunkExtension, InvalidChunkSize,
+from gunicorn.http.errors import (  # type: ignore[import-untyped]
+                                  ChunkMissingTerminator, InvalidChunkExtension, InvalidChunkSize,
                                   InvalidHeader, InvalidHeaderName, InvalidHTTPVersion,
                                   InvalidRequestLine, InvalidRequestMethod, InvalidResponseHeader,
                                   InvalidResponseHeaderName, LimitRequestHeaders,
                                   LimitRequestLine, ObsoleteFolding)
-from gunicorn.workers.ggevent import GeventWorker
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.ggevent import GeventWorker  # type: ignore[import-untyped]
+from gunicorn.workers.gthread import ThreadWorker  # type: ignore[import-untyped]
 
 #: The client's mistakes gunicorn finds, and the status each gets (in this order).
 STATUSES: tuple[tuple[type[Exception], int], ...] = (
@@ -55,14 +56,15 @@ class JsonErrors:
             from .errors import render_error
             app = self.wsgi
             with app.test_request_context():
-                body, _ = render_error(code, f"http.{code}")
-                bodies[code] = json.dumps(body, ensure_ascii=False).encode()
-        return bodies[code]
+                shape, _ = render_error(code, f"http.{code}")
+                bodies[code] = json.dumps(shape, ensure_ascii=False).encode()
+        body: bytes = bodies[code]
+        return body
 
 
-class JsonGeventWorker(JsonErrors, GeventWorker):
+class JsonGeventWorker(JsonErrors, GeventWorker):  # type: ignore[misc]
     """gevent: one greenlet per connection, so slow clients cost a greenlet, not a worker."""
 
 
-class JsonThreadWorker(JsonErrors, ThreadWorker):
+class JsonThreadWorker(JsonErrors, ThreadWorker):  # type: ignore[misc]
     """gthread: a thread pool per worker (kept for the measurements in bench/README.md)."""

@@ -7,6 +7,8 @@ read's cost independent of the size of the comment table.
 """
 
 import functools
+import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Sequence
@@ -34,16 +36,26 @@ class PageRequest:
     limit: int
     cursor: str | None
 
-    def etag_data(self, article_id: int | None, version: int) -> list[Any]:
-        """What a page's content depends on, for its ETag."""
-        return [RENDERING, self.article, article_id, version, self.order, self.limit, self.cursor]
+    def etag_data(self, article_id: int | None, version: int, secret: str) -> str:
+        """An opaque digest of what a page's content depends on, for its ETag: keyed with
+        the secret, so nobody can tell from it an article's id or version (an article
+        listing `total` 0 with hidden comments has a version above 0)."""
+        data = json.dumps([RENDERING, self.article, article_id, version, self.order,
+                           self.limit, self.cursor])
+        return hmac.new(secret.encode(), data.encode(), hashlib.sha256).hexdigest()
 
 
 class PageCache:
-    """A bounded, thread-safe map from (page request, article version) to rendered JSON."""
+    """A thread-safe LRU map from (page position, article version) to rendered JSON,
+    bounded by bytes: what a worker keeps stays under `max_bytes` (plus a small
+    allowance per entry for its key), whatever cursors clients send."""
 
-    def __init__(self, size: int) -> None:
-        self._pages: LRUCache[tuple[Any, ...], bytes] = LRUCache(maxsize=size)
+    #: Bytes counted for an entry's key and bookkeeping, on top of its body.
+    ENTRY_OVERHEAD = 512
+
+    def __init__(self, max_bytes: int) -> None:
+        self._pages: LRUCache[tuple[Any, ...], bytes] = LRUCache(
+            maxsize=max(max_bytes, 1), getsizeof=lambda body: len(body) + self.ENTRY_OVERHEAD)
         self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...]) -> bytes | None:
@@ -52,7 +64,15 @@ class PageCache:
 
     def put(self, key: tuple[Any, ...], body: bytes) -> None:
         with self._lock:
-            self._pages[key] = body
+            try:
+                self._pages[key] = body
+            except ValueError:  # larger than the whole cache: served, not kept
+                pass
+
+    @property
+    def size(self) -> int:
+        """Bytes the cache counts right now."""
+        return int(self._pages.currsize)
 
 
 _VERSION = sa.select(Article.id, Article.version).where(Article.key == sa.bindparam("key"))
@@ -122,7 +142,10 @@ def _dump(article: str, total: int, rows: Sequence[Any], cursor: str | None) -> 
 def cached_page(session: Session, cache: PageCache, request: PageRequest,
                 article_id: int | None, version: int) -> bytes:
     """The page's body from the cache, rendering and keeping it on a miss."""
-    key = (request, article_id, version)
+    # Keyed by the decoded position, not the cursor's text: two spellings of one
+    # position are one entry (an invalid cursor never gets here: 422 first).
+    position = pagination.decode(request.cursor) if request.cursor else None
+    key = (request.article, request.order, request.limit, position, article_id, version)
     if (body := cache.get(key)) is None:
         body = render_page(session, request, article_id)
         cache.put(key, body)

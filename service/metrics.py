@@ -6,6 +6,7 @@ folder and /metrics adds up every worker (prometheus_client's multiprocess mode)
 
 import os
 import time
+from http import HTTPStatus
 
 from flask import Flask, Response, g, request
 from prometheus_client import (CollectorRegistry, Counter, Histogram, generate_latest,
@@ -32,9 +33,16 @@ def _start() -> None:
     g.metrics_start = time.perf_counter()
 
 
+#: Every label takes its value from a known set, so no client can add series.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+STATUSES = frozenset(str(status.value) for status in HTTPStatus)
+
+
 def _finish(response: Response) -> Response:
-    endpoint = request.endpoint or "unmatched"
-    REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+    endpoint = request.endpoint or "unmatched"  # the app's own endpoint names
+    method = request.method if request.method in METHODS else "other"
+    status = str(response.status_code)
+    REQUESTS.labels(method, endpoint, status if status in STATUSES else "other").inc()
     if (start := g.get("metrics_start")) is not None:
         LATENCY.labels(endpoint).observe(time.perf_counter() - start)
     return response

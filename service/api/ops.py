@@ -1,12 +1,14 @@
 """Operations: liveness, readiness, metrics."""
 
-from flask import Response
+import hmac
+
+from flask import Response, current_app, request
 from flask.views import MethodView
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import DomainError
+from ..errors import DomainError, Unauthenticated
 from ..extensions import db
 from ..metrics import exposition
 from . import Blueprint
@@ -43,6 +45,12 @@ class Ready(MethodView):
 @blp.route("/metrics")
 class Metrics(MethodView):
     @blp.response(200, content_type=CONTENT_TYPE_LATEST)
+    @blp.alt_response(401, description="METRICS_TOKEN is set and the request lacks it.")
     def get(self) -> Response:
-        """Prometheus metrics in the text exposition format."""
+        """Prometheus metrics in the text exposition format (with METRICS_TOKEN set, only
+        for `Authorization: Bearer <METRICS_TOKEN>`)."""
+        if token := current_app.config["METRICS_TOKEN"]:
+            sent = request.headers.get("Authorization", "")
+            if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+                raise Unauthenticated()
         return Response(exposition(), mimetype=CONTENT_TYPE_LATEST.split(";")[0])

@@ -73,7 +73,7 @@ def _lock(session: Session, names: Sequence[str]) -> None:
     # (reads run outside one); its COMMIT at the end releases the lock.
     # (If the driver's transaction is open, a write opened it and took the lock already.)
     driver = connection.connection.dbapi_connection
-    if driver is not None and not driver.in_transaction:  # type: ignore[attr-defined]
+    if driver is not None and not driver.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
