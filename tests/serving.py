@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
+#: The gunicorn master's pid, by the port it serves (for tests that look at its workers).
+MASTERS: dict[int, int] = {}
 
 
 def free_port() -> int:
@@ -76,6 +78,7 @@ def gunicorn(app: str, env: Mapping[str, str], *, workers: int = 2, ready: str =
                *extra, app]
     process = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=output,
                                stderr=subprocess.STDOUT, start_new_session=True)
+    MASTERS[port] = process.pid
     try:
         deadline = time.monotonic() + startup
         answers = 0
@@ -95,6 +98,7 @@ def gunicorn(app: str, env: Mapping[str, str], *, workers: int = 2, ready: str =
             time.sleep(0.1)
         yield port
     finally:
+        MASTERS.pop(port, None)
         _stop(process)
         if log:
             output.close()  # type: ignore[union-attr]
