@@ -42,9 +42,22 @@ class BoundedBody:
             body = b"".join(parts)
             if size > limit:
                 environ[TOO_LARGE], body = True, b""
+                _drain(stream)
             environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
             environ.pop("wsgi.input_terminated", None)
+            environ.pop("HTTP_TRANSFER_ENCODING")  # else Werkzeug ignores CONTENT_LENGTH
         return self.wsgi_app(environ, start_response)
+
+
+#: What is still read (and thrown away) of a body over the limit, so that the client,
+#: still sending, gets the 413 instead of a connection reset; past it, the reset.
+DRAIN_MAX = 16 * 1024 * 1024
+
+
+def _drain(stream: Any) -> None:
+    drained = 0
+    while drained < DRAIN_MAX and (part := stream.read(65536)):
+        drained += len(part)
 
 
 def _refuse_large_bodies() -> None:
