@@ -7,7 +7,8 @@ from typing import Any
 from flask import Flask, Request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import errors, guards, i18n, logs, metrics, pages
@@ -50,20 +51,23 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     for group in (moderators, spam_model, worker, webhooks, outbox):
         app.cli.add_command(group)
     errors.register(app)
-    app.register_error_handler(OperationalError, _database_unavailable)
+    for failure in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(failure, _database_unavailable)
     i18n.register(app)
     metrics.register(app)
     guards.register(app, app.config["DATABASE_TIMEOUT"] + 1)
     return app
 
 
-def _database_unavailable(error: OperationalError) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """The database did not answer (down, locked too long): 503, and the client may retry."""
+def _database_unavailable(error: SQLAlchemyError) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The database did not answer (down, locked too long, no free connection within
+    DATABASE_TIMEOUT): 503, and the client may retry."""
     try:
         db.session.rollback()
     except SQLAlchemyError:  # the connection died: guards' teardown discards it
         pass
-    logging.getLogger("service").error("database unavailable: %s", type(error.orig).__name__)
+    logging.getLogger("service").error("database unavailable: %s",
+                                       type(getattr(error, "orig", error)).__name__)
     body, code = errors.render_error(503, "http.503")
     return body, code, {"Retry-After": "5"}
 
