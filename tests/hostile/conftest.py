@@ -91,7 +91,9 @@ def serve(url: str, folder: Path, *, workers: int = 2, **settings: str) -> Itera
     env = service_environment(url, LOG_LEVEL="INFO", **settings)
     migrate(env)
     log = folder / f"gunicorn-{uuid.uuid4().hex[:6]}.log"
-    with gunicorn("wsgi:app", env, workers=workers, log=log, worker_class=None) as port:
+    # make run's settings, but a short graceful stop, so that the suite ends quickly.
+    with gunicorn("wsgi:app", env, workers=workers, log=log, worker_class=None,
+                  extra=("--graceful-timeout", "1")) as port:
         yield Server(port, url, log)
 
 
