@@ -3,8 +3,9 @@
     .venv/bin/python bench/run.py           # the full run (about 3 minutes)
     .venv/bin/python bench/run.py --quick   # a smoke run (under a minute)
 
-In one run, on loopback, with the same gunicorn settings for every server (2 sync
-workers) and the same load (wrk -t2 -c32 --latency):
+In one run, on loopback, with the same kind of gunicorn server for every app (2 gevent
+workers; the service with gunicorn.conf.py, as `make run`) and the same load
+(wrk -t2 -c32 --latency):
 
 1. a SQLite database is migrated and seeded: one article with 100 approved comments
    (100-600 characters each) in a table of at least 100,000 comments over many articles;
@@ -395,7 +396,7 @@ def main() -> int:
     started = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="causerie-bench-"))
     say(f"Causerie bench ({'quick' if options.quick else 'full'}), {machine()}\n"
-        f"wrk -t2 -c32 -d{seconds}s --latency; gunicorn 2 sync workers on 127.0.0.1; in {folder}")
+        f"wrk -t2 -c32 -d{seconds}s --latency; gunicorn 2 gevent workers on 127.0.0.1; in {folder}")
     try:
         report = run(folder, seconds, warmup, scales, options.quick)
     finally:
@@ -421,14 +422,15 @@ def run(folder: Path, seconds: int, warmup: int, scales: list[int], quick: bool)
 
     with ExitStack() as servers:
         say("Servers")
-        port = servers.enter_context(gunicorn("wsgi:app", env, log=folder / "service.log"))
+        port = servers.enter_context(gunicorn("wsgi:app", env, log=folder / "service.log",
+                                              worker_class=None))  # as make run serves it
         status, body = get(port, LISTING, timeout=10)
         assert status == 200 and len(json.loads(body)["items"]) == ARTICLE_COMMENTS, status
         (folder / "listing.json").write_bytes(body)
         bare_env = {**service_environment(url), "BENCH_BODY": str(folder / "listing.json")}
         bytes_port, json_port = (
             servers.enter_context(gunicorn(app, bare_env, ready="/body", cwd=BENCH,
-                                           log=folder / f"{app}.log"))
+                                           log=folder / f"{app}.log", worker_class="gevent"))
             for app in ("bare:bytes_app", "bare:jsonify_app"))
         bytes_url, json_url = (f"http://127.0.0.1:{p}/body" for p in (bytes_port, json_port))
         service_url = f"http://127.0.0.1:{port}"
@@ -464,7 +466,7 @@ def run(folder: Path, seconds: int, warmup: int, scales: list[int], quick: bool)
     lines = [f"# Causerie bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
              f"{' (quick)' if quick else ''}", "",
              f"Machine: {machine()}.", "",
-             f"Load: wrk -t2 -c32 -d{seconds}s --latency, each server gunicorn with 2 sync workers "
+             f"Load: wrk -t2 -c32 -d{seconds}s --latency, each server gunicorn with 2 gevent workers "
              "on 127.0.0.1, wrk on the same machine. Database: SQLite (WAL), 100,000 comments "
              f"over {100_000 // 50:,} articles, {PENDING:,} pending; the listed article has "
              "100 approved comments of 100–600 characters, listed with limit=100.", "",
