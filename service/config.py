@@ -178,10 +178,11 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
 def with_timeouts(url: str, seconds: int) -> tuple[str, dict[str, Any]]:
     """The URL and engine options that bound every wait on the database to `seconds`:
     connecting, running a statement (a lock wait included), waiting for a pooled
-    connection; on SQLite, waiting for the write lock."""
+    connection; on SQLite, waiting for the write lock (a request waiting for a pooled
+    connection is bounded by the request deadline, see guards.Deadline)."""
+    if url.startswith("sqlite"):  # (its pool may be one static connection: no pool_timeout)
+        return url, {"connect_args": {"timeout": float(seconds)}}
     options: dict[str, Any] = {"pool_timeout": seconds}
-    if url.startswith("sqlite"):
-        return url, {**options, "connect_args": {"timeout": float(seconds)}}
     from sqlalchemy import make_url
     parsed = make_url(url)
     query = dict(parsed.query)
