@@ -236,3 +236,6 @@ class TestConfig(Config):
     SECRET_KEY = "test-only-secret"
     RATELIMIT_ENABLED = False
     LOG_LEVEL = "WARNING"
+    # In-process tests race threads on one SQLite file on loaded machines: they wait for
+    # its lock as long as before DATABASE_TIMEOUT (a test on PostgreSQL passes its own).
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 15.0}}

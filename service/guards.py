@@ -7,11 +7,12 @@ Each guard answers in the JSON error shape, in the request's language, like the 
 import io
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from . import errors
 from .extensions import db
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 TOO_LARGE = "causerie.body_too_large"
+DEADLINE = "causerie.deadline"
 #: /readyz answers within this many seconds, whatever the database does.
 READY_DEADLINE = 1.5
 
@@ -88,6 +90,7 @@ class Deadline:
             return self.wsgi_app(environ, start_response)
         import gevent  # type: ignore[import-untyped]
         seconds = READY_DEADLINE if environ.get("PATH_INFO") == "/readyz" else self.seconds
+        environ[DEADLINE] = time.monotonic() + seconds
         timer = gevent.Timeout(seconds, DeadlinePassed)
         timer.start()
         try:
@@ -102,6 +105,16 @@ class Deadline:
                 return response(environ, start_response)
         finally:
             timer.close()
+
+
+def _past_deadline(error: InternalServerError) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """A failure after the deadline passed (a library turned the deadline's interruption
+    into an error of its own) is the 503 of a stuck dependency, not a 500."""
+    if time.monotonic() >= request.environ.get(DEADLINE, float("inf")):
+        body, code = errors.render_error(503, "http.503")
+        return body, code, {"Retry-After": "5"}
+    body, code = errors.render_error(500, "http.500")
+    return body, code, {}
 
 
 def _remove_session(exc: BaseException | None) -> None:
@@ -122,4 +135,5 @@ def register(app: Flask, seconds: float) -> None:
     """Wrap the app's WSGI callable in the guards and hook their request parts."""
     app.wsgi_app = BoundedBody(app, Deadline(app, app.wsgi_app, seconds))  # type: ignore[method-assign]
     app.before_request(_refuse_large_bodies)
+    app.register_error_handler(InternalServerError, _past_deadline)
     app.teardown_appcontext(_remove_session)
