@@ -4,7 +4,7 @@ The flood limit counts a client's comments of the last hour in the comments tabl
 address and by e-mail: one index range each, however many comments the table holds.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0007
 Create Date: 2026-12-02 06:05:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0002'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
