@@ -153,7 +153,7 @@ def _suggestion(files: tuple[Path, ...], scored: list[tuple[evaluation.Split, ev
              if spam_t < 1.0 else "marks nothing: every lower value marks more than "
              f"{limit:.0%} of ham as spam")
     holds = (f"the shortest queue with a decided MCC of at least {evaluation.MIN_DECIDED_MCC:g}"
-             if report.decided_mcc >= evaluation.MIN_DECIDED_MCC else
+             if (report.decided_mcc or 0.0) >= evaluation.MIN_DECIDED_MCC else
              f"no value reaches a decided MCC of {evaluation.MIN_DECIDED_MCC:g}; this one has "
              "the best flag MCC")
     return (f"Suggested: SPAM_THRESHOLD={spam_t:g} ({marks}), HOLD_THRESHOLD={hold_t:g} "

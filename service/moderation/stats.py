@@ -8,23 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import Comment, Status
-from ..spamfilter import evaluation
+from ..spamfilter.quality import Agreement
 from . import learning
 
 
 def _agreement(pairs: list[tuple[bool, bool]]) -> dict[str, Any]:
     """Precision, recall and MCC of `said` against `truth`, each None while undefined."""
-    tp = sum(said and truth for said, truth in pairs)
-    fp = sum(said and not truth for said, truth in pairs)
-    fn = sum(truth and not said for said, truth in pairs)
-    tn = len(pairs) - tp - fp - fn
-    # MCC needs both classes said and both decided; otherwise it is 0/0.
-    defined = all((tp + fp, tp + fn, tn + fp, tn + fn))
-    return {"true_positives": tp, "false_positives": fp, "false_negatives": fn,
-            "true_negatives": tn,
-            "precision": round(tp / (tp + fp), 4) if tp + fp else None,
-            "recall": round(tp / (tp + fn), 4) if tp + fn else None,
-            "mcc": round(evaluation.matthews(tp, fp, tn, fn), 4) if defined else None}
+    return Agreement.of(pairs).figures()
 
 
 def screening_stats(session: Session, since: datetime, until: datetime) -> dict[str, Any]:

@@ -9,7 +9,6 @@ Pure standard library, like `spam`.
 from __future__ import annotations
 
 import csv
-import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .model import HOLD_THRESHOLD, SPAM_THRESHOLD, Sample, normalized_text, train
+from .quality import Agreement, matthews, shown
 
 # The targets thresholds are chosen for, and the values tried.
 MAX_HAM_MARKED_SPAM = 0.01    # at most 1 % of legitimate comments marked spam
@@ -35,14 +35,13 @@ def read_labelled_csv(path: Path | str) -> list[tuple[Sample, bool]]:
 
 
 def _ratio(part: int, whole: int) -> float:
-    """Return part / whole, or 0.0 when whole is zero."""
+    """Return a share, 0.0 of nothing: shares of a class are counts, not quality figures."""
     return part / whole if whole else 0.0
 
 
-def matthews(tp: int, fp: int, tn: int, fn: int) -> float:
-    """Return Matthews' correlation coefficient, 0.0 when a margin is empty."""
-    denominator = math.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
-    return (tp * tn - fp * fn) / denominator if denominator else 0.0
+def _ranked(value: float | None) -> float:
+    """Return a figure for comparing candidates: an undefined MCC ranks as no correlation."""
+    return 0.0 if value is None else value
 
 
 @dataclass(frozen=True)
@@ -72,33 +71,38 @@ class Report:
         return self.tn + self.fp
 
     @property
-    def precision(self) -> float:
-        """Return the share of comments marked spam that are spam."""
-        return _ratio(self.tp, self.tp + self.fp)
+    def marked(self) -> Agreement:
+        """Return the spam mark against the truth (held counts as not marked)."""
+        return Agreement(self.tp, self.fp, self.tn, self.fn)
 
     @property
-    def recall(self) -> float:
-        """Return the share of spam that was marked spam."""
-        return _ratio(self.tp, self.spam)
+    def precision(self) -> float | None:
+        """Return the share of comments marked spam that are spam (None if none was)."""
+        return self.marked.precision
 
     @property
-    def f1(self) -> float:
+    def recall(self) -> float | None:
+        """Return the share of spam that was marked spam (None if no spam was scored)."""
+        return self.marked.recall
+
+    @property
+    def f1(self) -> float | None:
         """Return the harmonic mean of precision and recall of the spam mark."""
-        return _ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn)
+        return self.marked.f1
 
     @property
-    def mcc(self) -> float:
+    def mcc(self) -> float | None:
         """Return the MCC of "marked spam" against everything else (held counts as not)."""
-        return matthews(self.tp, self.fp, self.tn, self.fn)
+        return self.marked.mcc
 
     @property
-    def flag_mcc(self) -> float:
+    def flag_mcc(self) -> float | None:
         """Return the MCC where held also counts as flagged (marked spam or held)."""
         tp, fp = self.tp + self.spam_held, self.fp + self.ham_held
         return matthews(tp, fp, self.ham - fp, self.spam - tp)
 
     @property
-    def decided_mcc(self) -> float:
+    def decided_mcc(self) -> float | None:
         """Return the MCC over the comments the model decides alone: marked spam against
         passed. Held comments go to a moderator instead, so they are left out."""
         spam_passed, ham_passed = self.fn - self.spam_held, self.tn - self.ham_held
@@ -147,8 +151,9 @@ class Report:
     def _row(self) -> str:
         """Return this report's figures as one table line."""
         return (f"{self.name[:23]:<24}{self.spam:>6}{self.ham:>6}{self.tp:>6}{self.fp:>5}"
-                f"{self.tn:>6}{self.fn:>5}{self.precision:>8.3f}{self.recall:>8.3f}"
-                f"{self.f1:>7.3f}{self.mcc:>7.3f}{self.flag_mcc:>9.3f}{self.decided_mcc:>8.3f}"
+                f"{self.tn:>6}{self.fn:>5}{shown(self.precision):>8}{shown(self.recall):>8}"
+                f"{shown(self.f1):>7}{shown(self.mcc):>7}{shown(self.flag_mcc):>9}"
+                f"{shown(self.decided_mcc):>8}"
                 f"{self.ham_marked_spam:>10.2%}{self.spam_held_share:>10.2%}"
                 f"{self.ham_held_share:>9.2%}{self.skipped:>7}")
 
@@ -250,10 +255,10 @@ def choose_thresholds(scored: Sequence[tuple[float, bool]]) -> tuple[float, floa
     candidates = (*THRESHOLD_GRID, 1.0)
     marks = {t: tally("", scored, t, t) for t in candidates}
     spam_t = max((t for t, mark in marks.items() if mark.ham_marked_spam <= MAX_HAM_MARKED_SPAM),
-                 key=lambda t: (marks[t].mcc, t))
+                 key=lambda t: (_ranked(marks[t].mcc), t))
     holds = {t: tally("", scored, spam_t, t) for t in candidates if t <= spam_t}
-    enough = [t for t, hold in holds.items() if hold.decided_mcc >= MIN_DECIDED_MCC]
-    hold_t = max(enough) if enough else max(holds, key=lambda t: (holds[t].flag_mcc, t))
+    enough = [t for t, hold in holds.items() if _ranked(hold.decided_mcc) >= MIN_DECIDED_MCC]
+    hold_t = max(enough) if enough else max(holds, key=lambda t: (_ranked(holds[t].flag_mcc), t))
     return spam_t, hold_t
 
 

@@ -249,26 +249,27 @@ def test_splits_never_put_a_text_on_both_sides() -> None:
                           "mcc", "flag_mcc", "decided_mcc", "held_share"), [
     ([(1.0, True), (0.0, False)], 1, 0, 1, 0, 0, 0, 1.0, 1.0, 1.0, 0.0),
     ([(0.0, True), (1.0, False)], 0, 1, 0, 1, 0, 0, -1.0, -1.0, -1.0, 0.0),
-    # held: no mark, but flagged; left to a moderator, so the model decided one ham only
-    ([(0.7, True), (0.0, False)], 0, 0, 1, 1, 1, 0, 0.0, 1.0, 0.0, 0.5),
+    # held: no mark, but flagged; left to a moderator, so the model decided one ham only:
+    # the MCC of the mark and of what it decided alone are 0/0, undefined (None)
+    ([(0.7, True), (0.0, False)], 0, 0, 1, 1, 1, 0, None, 1.0, None, 0.5),
     ([(1.0, True), (0.7, False), (0.1, False), (0.7, True)], 1, 0, 2, 1, 1, 1,
      0.5773502691896258, 0.5773502691896258, 1.0, 0.5),
     # one of each mistake among what it decided: (1*1 - 1*1) / ... = 0; the held ham
     # counts as right for the mark (2*1 - 1*1) / 6, as wrong for the flag (1*1 - 2*1) / 6
     ([(1.0, True), (0.95, False), (0.2, True), (0.1, False), (0.6, False)], 1, 1, 2, 1, 0, 1,
      1 / 6, -1 / 6, 0.0, 0.2),
-    ([], 0, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0),
+    ([], 0, 0, 0, 0, 0, 0, None, None, None, 0.0),
 ])
 def test_tally_counts_three_outcomes(scored: list[tuple[float, bool]], tp: int, fp: int,
                                      tn: int, fn: int, spam_held: int, ham_held: int,
-                                     mcc: float, flag_mcc: float, decided_mcc: float,
-                                     held_share: float) -> None:
+                                     mcc: float | None, flag_mcc: float | None,
+                                     decided_mcc: float | None, held_share: float) -> None:
     result = evaluation.tally("t", scored, spam_threshold=0.9, hold_threshold=0.5)
     assert (result.tp, result.fp, result.tn, result.fn) == (tp, fp, tn, fn)
     assert (result.spam_held, result.ham_held) == (spam_held, ham_held)
-    assert result.mcc == pytest.approx(mcc)
-    assert result.flag_mcc == pytest.approx(flag_mcc)
-    assert result.decided_mcc == pytest.approx(decided_mcc)
+    for figure, expected in ((result.mcc, mcc), (result.flag_mcc, flag_mcc),
+                             (result.decided_mcc, decided_mcc)):
+        assert figure == (None if expected is None else pytest.approx(expected))
     assert result.held_share == pytest.approx(held_share)
 
 
