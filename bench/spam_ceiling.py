@@ -44,7 +44,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the filter is standard library: no Flask needed
-from service.spamfilter import evaluation, model as spam  # noqa: E402
+from service.spamfilter import corpora, evaluation, model as spam  # noqa: E402
 
 DEFAULT_DATA = ROOT / "service" / "data" / "youtube-spam"
 
@@ -363,7 +363,7 @@ def nested_table(results: Sequence[Measured]) -> list[str]:
 
 def run_methods(files: Sequence[Path], skip_finetune: bool) -> list[Measured]:
     """Measure every method in turn and return their results in table order."""
-    samples = [sample for f in files for sample, _ in evaluation.read_labelled_csv(f)]
+    samples = [sample for f in files for sample, _ in corpora.read_labelled(f)]
     embeddings = Embeddings(samples)
     cheap: dict[str, Trainer] = {
         "bayes (shipped filter)": train_bayes,

@@ -34,7 +34,7 @@ from sklearn.linear_model import SGDClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the filter is standard library: no Flask needed
-from service.spamfilter import evaluation, model as spam  # noqa: E402
+from service.spamfilter import corpora, evaluation, model as spam  # noqa: E402
 
 DEFAULT_DATA = ROOT / "service" / "data" / "youtube-spam"
 
@@ -363,7 +363,7 @@ def quality(files: Sequence[Path]) -> None:
 
 def cost(files: Sequence[Path]) -> None:
     """Print model sizes and one-comment-at-a-time speeds, trained on every distinct row."""
-    everything = evaluation.deduplicated(row for f in files for row in evaluation.read_labelled_csv(f))
+    everything = corpora.deduplicated(row for f in files for row in corpora.read_labelled(f))
     samples = [sample for sample, _ in everything]
     bayes_scorer = train_bayes(everything)
     sgd_model = _sgd(everything, epochs=1, batch=1)

@@ -20,7 +20,7 @@ from .auth import (ModeratorError, create_moderator, fingerprint, moderators as 
 from .extensions import db
 from .models import NotifyMode, Role
 from .moderation import learning
-from .spamfilter import evaluation
+from .spamfilter import corpora, evaluation
 from .moderation.settings import effective
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,99}\.[^@\s]+")
@@ -107,7 +107,7 @@ def train(files: tuple[Path, ...]) -> None:
     Each distinct text is learned once per call; the model adds to what it knew.
     """
     try:
-        rows = evaluation.deduplicated(row for path in files for row in evaluation.read_labelled_csv(path))
+        rows = corpora.deduplicated(row for path in files for row in corpora.read_labelled(path))
     except (KeyError, ValueError, UnicodeDecodeError, csv.Error) as error:
         raise click.ClickException(f"Cannot read the files: {error!r}") from None
     learning.learn(db.session(), [(sample, is_spam, +1) for sample, is_spam in rows])

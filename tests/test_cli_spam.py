@@ -8,8 +8,7 @@ from flask import Flask
 
 from service.extensions import db
 from service.moderation import learning
-from service.spamfilter import evaluation
-from service.spamfilter import model as spam
+from service.spamfilter import corpora, evaluation, model as spam
 from tests.conftest import DATASETS
 
 FILES = sorted((DATASETS / "youtube-spam").glob("*.csv"))
@@ -19,7 +18,7 @@ def test_train_fills_the_stored_model(app: Flask) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["spam", "train", str(FILES[0]), str(FILES[1])])
     assert result.exit_code == 0, result.output
-    rows = evaluation.deduplicated(row for path in FILES[:2] for row in evaluation.read_labelled_csv(path))
+    rows = corpora.deduplicated(row for path in FILES[:2] for row in corpora.read_labelled(path))
     spam_count = sum(is_spam for _, is_spam in rows)
     assert f"Learned {len(rows)} comments ({spam_count} spam" in result.output
     with app.app_context():

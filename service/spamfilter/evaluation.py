@@ -8,13 +8,13 @@ Pure standard library, like `spam`.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from .corpora import deduplicated, read_labelled
 from .model import HOLD_THRESHOLD, SPAM_THRESHOLD, Sample, normalized_text, train
 from .quality import Agreement, matthews, shown
 
@@ -25,13 +25,6 @@ THRESHOLD_GRID = tuple(sorted({i / 100 for i in range(1, 100)}
                               | {0.99 + i / 1000 for i in range(1, 10)}
                               | {0.999 + i / 10_000 for i in range(1, 10)}
                               | {0.9999 + i / 100_000 for i in range(1, 10)}))
-
-
-def read_labelled_csv(path: Path | str) -> list[tuple[Sample, bool]]:
-    """Return (sample, is_spam) per row of a YouTube Spam Collection CSV; DATE is ignored."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        return [(Sample(text=row["CONTENT"], name=row["AUTHOR"]), row["CLASS"].strip() == "1")
-                for row in csv.DictReader(handle)]
 
 
 def _ratio(part: int, whole: int) -> float:
@@ -176,14 +169,6 @@ def tally(name: str, scored: Iterable[tuple[float, bool]], spam_threshold: float
                   skipped=skipped, spam_threshold=spam_threshold, hold_threshold=hold_threshold)
 
 
-def deduplicated(rows: Iterable[tuple[Sample, bool]]) -> list[tuple[Sample, bool]]:
-    """Return the rows keeping only the first of each normalized text."""
-    seen: dict[str, tuple[Sample, bool]] = {}
-    for sample, is_spam in rows:
-        seen.setdefault(normalized_text(sample.text), (sample, is_spam))
-    return list(seen.values())
-
-
 class Split(NamedTuple):
     """One leave-one-file-out fold: no normalized text is on both sides."""
 
@@ -195,7 +180,7 @@ class Split(NamedTuple):
 
 def splits(files: Sequence[Path | str]) -> list[Split]:
     """Return one Split per file, in the given order."""
-    data = [(Path(path).stem, read_labelled_csv(path)) for path in files]
+    data = [(Path(path).stem, read_labelled(path)) for path in files]
     result = []
     for index, (name, rows) in enumerate(data):
         others = (row for other, (_, other_rows) in enumerate(data) if other != index

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 
 from service.models import SpamToken, Status
 from service.moderation import learning
-from service.spamfilter import evaluation
-from service.spamfilter import model as spam
+from service.spamfilter import corpora, model as spam
 from tests.conftest import DATASETS
 
 FILES = sorted((DATASETS / "youtube-spam").glob("*.csv"))
@@ -20,7 +19,7 @@ def stored_counts(session: Any) -> dict[str, tuple[int, int]]:
 
 
 def test_database_model_equals_memory_model(session: Any) -> None:
-    rows = evaluation.deduplicated(evaluation.read_labelled_csv(FILES[0]))[:150]
+    rows = corpora.deduplicated(corpora.read_labelled(FILES[0]))[:150]
     memory = spam.MemoryModel()
     for sample, is_spam in rows:
         memory.learn(sample, is_spam)
@@ -35,7 +34,7 @@ def test_database_model_equals_memory_model(session: Any) -> None:
 
 
 def test_unlearning_gives_back_the_previous_state(session: Any) -> None:
-    rows = evaluation.deduplicated(evaluation.read_labelled_csv(FILES[1]))[:60]
+    rows = corpora.deduplicated(corpora.read_labelled(FILES[1]))[:60]
     learning.learn(session, [(sample, is_spam, +1) for sample, is_spam in rows[:40]])
     session.commit()
     before = (stored_counts(session), learning.totals(session))

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from service.spamfilter import evaluation
 from service.spamfilter import model as spam
+from service.spamfilter import corpora, evaluation
 from service.spamfilter.evaluation import Report
 from service.spamfilter.model import MemoryModel, Sample, features
 
@@ -17,8 +17,8 @@ FILES = sorted(DATA.glob("Youtube0*.csv"))
 @pytest.fixture(scope="module")
 def four_video_model() -> MemoryModel:
     """A model trained on Psy, KatyPerry, LMFAO and Eminem; Shakira stays unseen."""
-    return spam.train(evaluation.deduplicated(row for path in FILES[:4]
-                                        for row in evaluation.read_labelled_csv(path)))
+    return spam.train(corpora.deduplicated(row for path in FILES[:4]
+                                        for row in corpora.read_labelled(path)))
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_dataset_is_there() -> None:
     ("Youtube05-Shakira.csv", 370, 174),
 ])
 def test_read_labelled_csv(name: str, rows: int, spam_rows: int) -> None:
-    labelled = evaluation.read_labelled_csv(DATA / name)
+    labelled = corpora.read_labelled(DATA / name)
     assert len(labelled) == rows
     assert sum(is_spam for _, is_spam in labelled) == spam_rows
     assert all(isinstance(sample, Sample) and sample.name for sample, _ in labelled)
@@ -233,7 +233,7 @@ def test_an_unseen_video_gets_clear_verdicts(four_video_model: MemoryModel, star
 
 def shakira_row(start: str) -> tuple[Sample, bool]:
     """The one Shakira row whose text starts with `start`."""
-    rows = [row for row in evaluation.read_labelled_csv(FILES[4]) if row[0].text.startswith(start)]
+    rows = [row for row in corpora.read_labelled(FILES[4]) if row[0].text.startswith(start)]
     assert rows, start
     return rows[0]
 
