@@ -130,6 +130,8 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "SPAM_THRESHOLD": (_fraction, str(spam.SPAM_THRESHOLD)),
     "HOLD_THRESHOLD": (_fraction, str(spam.HOLD_THRESHOLD)),
     "MIN_TRAINING": (_integer(0, 1_000_000), str(spam.MIN_TRAINING)),
+    "SPAM_THRESHOLD_PINNED": (_boolean, "false"),
+    "HOLD_THRESHOLD_PINNED": (_boolean, "false"),
     "LOG_LEVEL": (_choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
     # Seconds during which an author may edit or delete their own comment (Isso's 15 min).
     "EDIT_WINDOW": (_integer(0, 7 * 24 * 3600), "900"),

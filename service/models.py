@@ -227,3 +227,12 @@ class LinkUse(Model):
 
     nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
     used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SpamScoreBin(db.Model):
+    """Per score bin (`spamfilter.thresholds.EDGES`), how many comments the moderators
+    decided were spam or approved: the histograms the adaptive thresholds come from."""
+
+    bin: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    spam: Mapped[int] = mapped_column(default=0)
+    ham: Mapped[int] = mapped_column(default=0)

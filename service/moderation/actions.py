@@ -154,10 +154,12 @@ def _model_opinion(session: Session, data: Mapping[str, Any],
                    settings: Mapping[str, Any]) -> dict[str, Any]:
     sample = Sample(text=data["text"], name=data["name"], website=data.get("website"))
     try:
-        score, trained = learning.score(session, sample, settings)
+        opinion = learning.score(session, sample, settings)
     except (SQLAlchemyError, ValueError, ArithmeticError):
         # Never lose a comment to the model: it goes to the queue with a reason.
         log.exception("spam model could not score a comment")
         session.rollback()
         return {"spam_score": None, "model_trained": False}
-    return {"spam_score": score, "model_trained": trained}
+    return {"spam_score": opinion.score, "model_trained": opinion.trained,
+            "spam_threshold": opinion.thresholds.spam.value,
+            "hold_threshold": opinion.thresholds.hold.value}

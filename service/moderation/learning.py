@@ -1,20 +1,22 @@
 """The spam model kept in the database: scoring new comments, learning from decisions.
 
 The state is `spam.MemoryModel`'s, row for row: SpamToken holds per-feature counts and
-SpamCorpus the two totals. Learning runs in the caller's transaction, so a decision and
+SpamCorpus the two totals. SpamScoreBin holds the histograms of the scores of decided
+comments, from which the thresholds in force adapt to the site
+(`spamfilter.thresholds`). Learning runs in the caller's transaction, so a decision and
 what the model learns from it commit (or roll back) together, on every instance at once.
 """
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .. import oncommit
-from ..models import Comment, SpamCorpus, SpamToken, Status, upsert
-from ..spamfilter import model as spam
+from ..models import Comment, SpamCorpus, SpamScoreBin, SpamToken, Status, upsert
+from ..spamfilter import corpora, model as spam, thresholds
 from ..spamfilter.model import Sample
 
 CORPUS_ID = 1
@@ -26,11 +28,16 @@ def sample_of(comment: Comment) -> Sample:
 
 
 # Built once: scoring runs it on every new comment. The totals come back as the row of
-# the empty token (no feature is empty), so a score costs one round trip.
+# the empty token (no feature is empty) and the histogram bins as rows `#<bin>` (no
+# feature starts with `#`), so a score and the thresholds cost one round trip.
 _TOTALS = sa.select(SpamCorpus.spam_total, SpamCorpus.ham_total).where(SpamCorpus.id == CORPUS_ID)
+_BIN_PREFIX = "#"
+_BINS = sa.select((sa.literal(_BIN_PREFIX, sa.String) + sa.cast(SpamScoreBin.bin, sa.String))
+                  .label("token"), SpamScoreBin.spam, SpamScoreBin.ham)
 _MODEL = sa.union_all(
     sa.select(sa.literal("").label("token"), SpamCorpus.spam_total.label("spam"),
               SpamCorpus.ham_total.label("ham")).where(SpamCorpus.id == CORPUS_ID),
+    _BINS,
     sa.select(SpamToken.token, SpamToken.spam, SpamToken.ham)
     .where(SpamToken.token.in_(sa.bindparam("tokens", expanding=True))))
 
@@ -41,14 +48,40 @@ def totals(session: Session) -> tuple[int, int]:
     return (row.spam_total, row.ham_total) if row else (0, 0)
 
 
-def score(session: Session, sample: Sample, settings: Mapping[str, Any]) -> tuple[float, bool]:
-    """The sample's spam probability, and whether the model has seen enough to judge."""
+class Opinion(NamedTuple):
+    score: float                        # spam probability, 0..1
+    trained: bool                       # the model has seen enough to mark spam
+    thresholds: thresholds.Thresholds   # in force for this site now
+
+
+def score(session: Session, sample: Sample, settings: Mapping[str, Any]) -> Opinion:
+    """The sample's spam probability, whether the model has seen enough to judge, and the
+    thresholds in force (adapted to the site's decisions, or the settings')."""
     tokens = spam.features(sample)
     rows = session.connection().execute(_MODEL, {"tokens": sorted(tokens)}).all()
-    counts = {row.token: (row.spam, row.ham) for row in rows}
+    counts, bins = {}, {}
+    for row in rows:
+        if row.token.startswith(_BIN_PREFIX):
+            bins[int(row.token[len(_BIN_PREFIX):])] = (row.spam, row.ham)
+        else:
+            counts[row.token] = (row.spam, row.ham)
     spam_total, ham_total = counts.pop("", (0, 0))
-    return (spam.score(counts, spam_total, ham_total, tokens),
-            spam.is_trained(spam_total, ham_total, settings["MIN_TRAINING"]))
+    return Opinion(spam.score(counts, spam_total, ham_total, tokens),
+                   spam.is_trained(spam_total, ham_total, settings["MIN_TRAINING"]),
+                   _chosen(bins, settings))
+
+
+def _chosen(bins: thresholds.Histogram, settings: Mapping[str, Any]) -> thresholds.Thresholds:
+    return thresholds.choose(bins, settings["SPAM_THRESHOLD"], settings["HOLD_THRESHOLD"],
+                             pinned_spam=settings["SPAM_THRESHOLD_PINNED"],
+                             pinned_hold=settings["HOLD_THRESHOLD_PINNED"])
+
+
+def thresholds_in_force(session: Session, settings: Mapping[str, Any]) -> thresholds.Thresholds:
+    """The thresholds in force and the decisions they rest on."""
+    bins = {row.bin: (row.spam, row.ham) for row in session.execute(
+        sa.select(SpamScoreBin.bin, SpamScoreBin.spam, SpamScoreBin.ham))}
+    return _chosen(bins, settings)
 
 
 def learn(session: Session, changes: Iterable[tuple[Sample, bool, int]]) -> None:
@@ -81,6 +114,44 @@ def learn(session: Session, changes: Iterable[tuple[Sample, bool, int]]) -> None
             for column in (SpamToken.spam, SpamToken.ham):
                 session.execute(sa.update(SpamToken).where(SpamToken.token.in_(tokens), column < 0)
                                 .values({column: 0}))
+
+
+def learn_scores(session: Session, changes: Iterable[tuple[float, bool, int]]) -> None:
+    """Apply (score, is_spam, +1 / -1) to the score histograms as one upsert; counts stay >= 0."""
+    merged: dict[int, list[int]] = {}
+    for value, is_spam, step in changes:
+        merged.setdefault(thresholds.bin_of(value), [0, 0])[0 if is_spam else 1] += step
+    rows = [{"bin": bin, "spam": s, "ham": h} for bin, (s, h) in sorted(merged.items()) if s or h]
+    if not rows:
+        return
+    values = upsert(session)(SpamScoreBin).values(rows)
+    session.execute(values.on_conflict_do_update(index_elements=["bin"], set_={
+        "spam": _floored(SpamScoreBin.spam + values.excluded.spam),
+        "ham": _floored(SpamScoreBin.ham + values.excluded.ham)}))
+    if any(row["spam"] < 0 or row["ham"] < 0 for row in rows):
+        for column in (SpamScoreBin.spam, SpamScoreBin.ham):
+            session.execute(sa.update(SpamScoreBin).where(column < 0).values({column: 0}))
+
+
+def rebuild(session: Session) -> tuple[int, int]:
+    """Forget every count and learn again: the shipped corpora, then every comment as the
+    moderators decided it. Returns (starter comments, decided comments) learned; the
+    caller commits. The score histograms stay: they record past screening, not the model."""
+    session.execute(sa.delete(SpamToken))
+    session.execute(sa.delete(SpamCorpus))
+    starter = corpora.starter_rows()
+    learn(session, [(sample, is_spam, +1) for sample, is_spam in starter])
+    decided = 0
+    last = 0
+    while batch := session.execute(
+            sa.select(Comment.id, Comment.text, Comment.name, Comment.website, Comment.trained_as)
+            .where(Comment.trained_as.is_not(None), Comment.id > last)
+            .order_by(Comment.id).limit(1000)).all():
+        learn(session, [(Sample(text=row.text, name=row.name, website=row.website),
+                         bool(row.trained_as), +1) for row in batch])
+        decided += len(batch)
+        last = batch[-1].id
+    return len(starter), decided
 
 
 def _floored(expression: Any) -> Any:
@@ -120,14 +191,24 @@ def learn_from_decision(session: Session, comments: Iterable[Comment], status: S
         sample = sample_of(comment)
         if comment.trained_as is not None:
             oncommit.queue(session, LEARNED, (sample, comment.trained_as, -1))
+            if comment.score is not None:
+                oncommit.queue(session, SCORED, (comment.score, comment.trained_as, -1))
         if new is not None:
             oncommit.queue(session, LEARNED, (sample, new, +1))
+            if comment.score is not None:
+                oncommit.queue(session, SCORED, (comment.score, new, +1))
         comment.trained_as = new
 
 
 LEARNED = "spam.learned"
+SCORED = "spam.scored"  # the score histograms (registered after LEARNED: they flush after)
 
 
 @oncommit.before_commit(LEARNED)
 def _learn_pending(session: Session, changes: list[tuple[Sample, bool, int]]) -> None:
     learn(session, changes)
+
+
+@oncommit.before_commit(SCORED)
+def _learn_scores_pending(session: Session, changes: list[tuple[float, bool, int]]) -> None:
+    learn_scores(session, changes)

@@ -16,7 +16,7 @@ from .decisions import record
 #: The settings an admin may change, as the environment names them.
 KEYS = ("MODERATION", "REQUIRE_EMAIL", "POST_RATE_LIMIT", "SCREENING_ENABLED", "MAX_LINKS", "HELD_WORDS",
         "BLOCKED_WORDS", "TRUST_RETURNING_AUTHORS", "HONEYPOT_FIELD", "SPAM_THRESHOLD",
-        "HOLD_THRESHOLD", "MIN_TRAINING")
+        "HOLD_THRESHOLD", "MIN_TRAINING", "SPAM_THRESHOLD_PINNED", "HOLD_THRESHOLD_PINNED")
 
 
 def effective(session: Session, defaults: Mapping[str, Any]) -> dict[str, Any]:

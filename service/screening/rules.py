@@ -42,6 +42,8 @@ class Draft:
     returning_author: bool = False
     spam_score: float | None = 0.5      # None: the model could not score
     model_trained: bool = False
+    spam_threshold: float | None = None  # in force for this site; None: the settings'
+    hold_threshold: float | None = None
 
 
 Rule = Callable[[Draft, Mapping[str, Any]], Verdict | None]
@@ -85,13 +87,18 @@ def held_words(draft: Draft, settings: Mapping[str, Any]) -> Verdict | None:
 
 
 def spam_model(draft: Draft, settings: Mapping[str, Any]) -> Verdict | None:
-    """The learned model: spam above SPAM_THRESHOLD (once trained), held above HOLD_THRESHOLD."""
+    """The learned model: spam above the spam threshold in force (once trained), held above
+    the hold threshold; both adapt to the site unless pinned, else SPAM_/HOLD_THRESHOLD."""
     score = draft.spam_score
     if score is None:
         return Verdict(Outcome.HOLD, "model_unavailable")
-    if draft.model_trained and score > settings["SPAM_THRESHOLD"]:
+    spam_threshold = (draft.spam_threshold if draft.spam_threshold is not None
+                      else settings["SPAM_THRESHOLD"])
+    hold_threshold = (draft.hold_threshold if draft.hold_threshold is not None
+                      else settings["HOLD_THRESHOLD"])
+    if draft.model_trained and score > spam_threshold:
         return Verdict(Outcome.SPAM, "model_spam", f"{score:.3f}")
-    if score > settings["HOLD_THRESHOLD"]:
+    if score > hold_threshold:
         return Verdict(Outcome.HOLD, "model_suspect", f"{score:.3f}")
     return None
 
