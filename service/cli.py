@@ -1,5 +1,5 @@
 """The command line: `flask --app wsgi moderators create|list|revoke|rotate`, and
-`flask --app wsgi spam train|evaluate FILE...` for the spam model.
+`flask --app wsgi spam train|evaluate|replay FILE...` for the spam model.
 
 A new token is printed once, alone on the last line, so a script can take it with
 `tail -n 1`; nothing else ever shows it again. Every change is in the audit trail,
@@ -19,6 +19,7 @@ from .auth import (ModeratorError, create_moderator, fingerprint, moderators as 
                    revoke_moderator, rotate_token)
 from .extensions import db
 from .models import NotifyMode, Role
+from . import replay
 from .moderation import learning
 from .spamfilter import corpora, evaluation
 from .moderation.settings import effective
@@ -99,16 +100,30 @@ spam_model = AppGroup("spam", help="Train the spam model from labelled files, or
 _FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-@spam_model.command("train")
-@click.argument("files", nargs=-1, required=True, type=_FILES)
-def train(files: tuple[Path, ...]) -> None:
-    """Teach the stored model labelled comments (CSV: AUTHOR, CONTENT, CLASS 1=spam).
+_READ_ERRORS = (KeyError, ValueError, UnicodeDecodeError, csv.Error)
 
-    Each distinct text is learned once per call; the model adds to what it knew.
+
+@spam_model.command("train")
+@click.argument("files", nargs=-1, type=_FILES)
+def train(files: tuple[Path, ...]) -> None:
+    """Teach the stored model labelled comments (YouTube CSV: AUTHOR, CONTENT, CLASS 1=spam;
+    or SMS lines: spam|ham, a tab, the text).
+
+    With files, each distinct text is learned once per call; the model adds to what it
+    knew. Without, the model is rebuilt: the shipped corpora (the starter model), then
+    every comment as the moderators decided it.
     """
+    if not files:
+        starter, decided = learning.rebuild(db.session)
+        db.session.commit()
+        spam_total, ham_total = learning.totals(db.session)
+        click.echo(f"Rebuilt the model from the shipped corpora ({starter} comments) and "
+                   f"{decided} moderators' decisions. It now knows {spam_total} spam and "
+                   f"{ham_total} ham comments.")
+        return
     try:
         rows = corpora.deduplicated(row for path in files for row in corpora.read_labelled(path))
-    except (KeyError, ValueError, UnicodeDecodeError, csv.Error) as error:
+    except _READ_ERRORS as error:
         raise click.ClickException(f"Cannot read the files: {error!r}") from None
     learning.learn(db.session(), [(sample, is_spam, +1) for sample, is_spam in rows])
     db.session.commit()
@@ -116,6 +131,33 @@ def train(files: tuple[Path, ...]) -> None:
     learned = sum(is_spam for _, is_spam in rows)
     click.echo(f"Learned {len(rows)} comments ({learned} spam, {len(rows) - learned} ham). "
                f"The model now knows {spam_total} spam and {ham_total} ham comments.")
+
+
+@spam_model.command("replay")
+@click.argument("files", nargs=-1, required=True, type=_FILES)
+@click.option("--shuffle", type=int, metavar="SEED",
+              help="Stream the comments in a shuffled order (the same for the same seed).")
+@click.option("--limit", type=click.IntRange(min=1), help="Stream only the first N comments.")
+@click.option("--no-starter", is_flag=True, help="Start from an empty model instead.")
+def replay_(files: tuple[Path, ...], shuffle: int | None, limit: int | None,
+            no_starter: bool) -> None:
+    """Stream labelled comments through the screening as a site would live them, each
+    decided by its label and learnt, in a temporary database (never the site's); print
+    per half the spam marked spam, the legitimate comments marked spam, the share held
+    and the MCC."""
+    from .app import create_app  # the app imports this module: build one only when asked
+    try:
+        everything = replay.stream(files, shuffle)
+    except _READ_ERRORS as error:
+        raise click.ClickException(f"Cannot read the files: {error!r}") from None
+    rows = everything[:limit] if limit else everything
+    if len(rows) < 2:
+        raise click.ClickException("Give at least two distinct labelled comments.")
+    article = files[0].stem[:200] if len(files) == 1 else "replay"
+    result = replay.replay(rows, lambda **config: create_app(SECRET_KEY="replay", **config),
+                           article=article, starter=not no_starter, leave_out=everything,
+                           progress=lambda n: click.echo(f"... {n} of {len(rows)}", err=True))
+    click.echo(result.format())
 
 
 @spam_model.command("evaluate")
@@ -132,7 +174,7 @@ def evaluate(files: tuple[Path, ...], suggest: bool) -> None:
     in_force = effective(db.session(), current_app.config)
     try:
         scored = evaluation.leave_one_out(list(files))
-    except (KeyError, ValueError, UnicodeDecodeError, csv.Error) as error:
+    except _READ_ERRORS as error:
         raise click.ClickException(f"Cannot read the files: {error!r}") from None
     click.echo(evaluation.evaluate(files, in_force["SPAM_THRESHOLD"], in_force["HOLD_THRESHOLD"],
                              scored=scored).format())

@@ -7,11 +7,13 @@ comments, from which the thresholds in force adapt to the site
 what the model learns from it commit (or roll back) together, on every instance at once.
 """
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import oncommit
@@ -99,21 +101,26 @@ def learn(session: Session, changes: Iterable[tuple[Sample, bool, int]]) -> None
     for (token, is_spam), step in deltas.items():
         merged.setdefault(token, [0, 0])[0 if is_spam else 1] += step
     # Sorted, so concurrent decisions lock rows in the same order and cannot deadlock.
-    rows: list[dict[str, Any]] = [{"token": token, "spam": s, "ham": h} for token, (s, h) in sorted(merged.items())
-            if s or h]
-    insert = upsert(session)
-    for start in range(0, len(rows), 500):
-        chunk = rows[start:start + 500]
-        values = insert(SpamToken).values(chunk)
-        session.execute(values.on_conflict_do_update(index_elements=["token"], set_={
-            "spam": _floored(SpamToken.spam + values.excluded.spam),
-            "ham": _floored(SpamToken.ham + values.excluded.ham)}))
-        # A token unlearned before it was ever learned was inserted negative: floor it too.
-        if any(row["spam"] < 0 or row["ham"] < 0 for row in chunk):
-            tokens = [row["token"] for row in chunk]
-            for column in (SpamToken.spam, SpamToken.ham):
-                session.execute(sa.update(SpamToken).where(SpamToken.token.in_(tokens), column < 0)
-                                .values({column: 0}))
+    rows: list[dict[str, Any]] = [{"token": token, "spam": s, "ham": h}
+                                  for token, (s, h) in sorted(merged.items()) if s or h]
+    # One statement, compiled once and run over every row (executemany).
+    session.connection().execute(_upsert(session.get_bind().dialect.name, SpamToken, "token"),
+                                 rows)
+    # A token unlearned before it was ever learned was inserted negative: floor it too.
+    if any(row["spam"] < 0 or row["ham"] < 0 for row in rows):
+        tokens = [row["token"] for row in rows if row["spam"] < 0 or row["ham"] < 0]
+        for column in (SpamToken.spam, SpamToken.ham):
+            session.execute(sa.update(SpamToken).where(SpamToken.token.in_(tokens), column < 0)
+                            .values({column: 0}))
+
+
+@functools.cache
+def _upsert(dialect: str, table: type[SpamToken] | type[SpamScoreBin], key: str) -> Any:
+    """INSERT of (key, spam, ham) that adds to the row already there: built once per dialect."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
+    return insert.on_conflict_do_update(index_elements=[key], set_={
+        "spam": _floored(table.spam + insert.excluded.spam),
+        "ham": _floored(table.ham + insert.excluded.ham)})
 
 
 def learn_scores(session: Session, changes: Iterable[tuple[float, bool, int]]) -> None:
@@ -124,10 +131,8 @@ def learn_scores(session: Session, changes: Iterable[tuple[float, bool, int]]) -
     rows = [{"bin": bin, "spam": s, "ham": h} for bin, (s, h) in sorted(merged.items()) if s or h]
     if not rows:
         return
-    values = upsert(session)(SpamScoreBin).values(rows)
-    session.execute(values.on_conflict_do_update(index_elements=["bin"], set_={
-        "spam": _floored(SpamScoreBin.spam + values.excluded.spam),
-        "ham": _floored(SpamScoreBin.ham + values.excluded.ham)}))
+    session.connection().execute(_upsert(session.get_bind().dialect.name, SpamScoreBin, "bin"),
+                                 rows)
     if any(row["spam"] < 0 or row["ham"] < 0 for row in rows):
         for column in (SpamScoreBin.spam, SpamScoreBin.ham):
             session.execute(sa.update(SpamScoreBin).where(column < 0).values({column: 0}))
