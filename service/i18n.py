@@ -50,6 +50,7 @@ MESSAGES = {
     "reason.model_suspect": _l("The spam model finds it suspicious."),
     "reason.model_unavailable": _l("The spam model could not score it."),
     "reason.returning_author": _l("Its author has an earlier approved comment."),
+    "reason.spam_history": _l("Its e-mail address or IP address is on a comment that moderators marked as spam."),
     "settings.threshold": _l("A threshold is a number from 0 to 1."),
     "settings.thresholds_order": _l("The hold threshold must not be above the spam threshold."),
     "settings.words": _l("A word list holds at most 1000 words of at most 100 characters each."),

@@ -89,8 +89,9 @@ class Comment(Model):
         Index("ix_comment_listing", "article_id", "status", "created_at", "id"),
         # The moderation queue, per status, oldest first.
         Index("ix_comment_queue", "status", "created_at", "id"),
-        # Returning authors are looked up by email.
+        # Returning authors are looked up by email; the site's spam history by email and IP.
         Index("ix_comment_email_status", "email", "status"),
+        Index("ix_comment_ip_status", "ip", "status"),
         # Duplicate detection: one index probe, however many comments the article has.
         Index("ix_comment_duplicate", "article_id", "text_digest"),
         # The flood limit: a client's newest comments, by address and by e-mail.

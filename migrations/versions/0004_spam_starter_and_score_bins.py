@@ -1,6 +1,7 @@
 """spam filter: score histograms for adaptive thresholds, and the starter model
 
-Creates `spam_score_bin`, the per-site histograms of the scores of decided comments.
+Creates `spam_score_bin`, the per-site histograms of the scores of decided comments, and
+an index on the comments' (ip, status) for the site's spam history.
 Then, if the stored model is empty (a fresh install), fills it with the starter model
 learnt from the corpora shipped in service/data/ (English YouTube comments and SMS). It
 takes about 2 s; a site that already learned from its moderators keeps its model as it
@@ -33,6 +34,8 @@ def upgrade():
     sa.Column('ham', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('bin', name=op.f('pk_spam_score_bin'))
     )
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.create_index('ix_comment_ip_status', ['ip', 'status'], unique=False)
     connection = op.get_bind()
     learned = connection.execute(sa.select(sa.func.count()).select_from(spam_token)).scalar()
     totals = connection.execute(sa.select(sa.func.coalesce(sa.func.sum(
@@ -52,4 +55,6 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('comment', schema=None) as batch_op:
+        batch_op.drop_index('ix_comment_ip_status')
     op.drop_table('spam_score_bin')

@@ -1,5 +1,6 @@
 """Screening for moderators: the settings in force (admins change them) and statistics."""
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from ..auth import current_moderator, require
 from ..errors import FieldErrors
 from ..extensions import db
 from ..models import Role, utcnow
+from ..moderation.learning import thresholds_in_force
 from ..moderation.settings import KEYS, effective, update
 from ..moderation.stats import screening_stats
 from ..schemas import ScreeningSettingsSchema, StatsArgsSchema, StatsSchema
@@ -25,7 +27,8 @@ blp.before_request(json_only)
 
 def _in_force() -> dict[str, Any]:
     settings = effective(db.session(), current_app.config)
-    return {key: settings[key] for key in KEYS}
+    return {**{key: settings[key] for key in KEYS},
+            "thresholds": asdict(thresholds_in_force(db.session(), settings))}
 
 
 @blp.route("/settings")
@@ -41,7 +44,7 @@ class Settings(MethodView):
     @blp.response(200, ScreeningSettingsSchema)
     def put(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Change some settings (the others stay); each change is audited. Admins only."""
-        merged = {**_in_force(), **changes}
+        merged = {**effective(db.session(), current_app.config), **changes}
         if merged["HOLD_THRESHOLD"] > merged["SPAM_THRESHOLD"]:
             raise FieldErrors({"hold_threshold": ["settings.thresholds_order"]})
         update(db.session(), changes, current_app.config, current_moderator())
@@ -60,4 +63,5 @@ class Stats(MethodView):
         since = args["since"] or until - min(timedelta(days=30), until - datetime.min)
         if since >= until:
             raise FieldErrors({"since": ["query.window"]})
-        return screening_stats(db.session(), since, until)
+        return screening_stats(db.session(), since, until,
+                               effective(db.session(), current_app.config))

@@ -85,7 +85,7 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
                   website=data.get("website"), ip=client.ip, user_agent=client.user_agent,
                   honeypot=data.get("honeypot"))
     if settings["SCREENING_ENABLED"]:
-        draft = replace(draft, **_facts(session, existing, data, settings))
+        draft = replace(draft, **_facts(session, existing, data, client.ip, settings))
         screening = screen(draft, settings)
     else:
         draft, screening = replace(draft, spam_score=None), unscreened(settings)
@@ -119,24 +119,29 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
 
 
 def _facts(session: Session, article: Article | None, data: Mapping[str, Any],
-           settings: Mapping[str, Any]) -> dict[str, Any]:
-    """What storage knows about a draft: duplicate, returning author (one query), and the
-    model's opinion."""
+           ip: str | None, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What storage knows about a draft: duplicate, returning author, spam history (one
+    query), and the model's opinion."""
     email, parent = data.get("email"), data.get("parent_id")
-    duplicate, returning = session.execute(_facts_query(email is not None, parent is not None), {
-        "article_id": article.id if article else 0, "digest": text_digest(data["text"]),
-        "text": data["text"], "name": data["name"], "email": email, "parent_id": parent}).one()
+    duplicate, returning, by_email, by_ip = session.execute(
+        _facts_query(email is not None, parent is not None, ip is not None), {
+            "article_id": article.id if article else 0, "digest": text_digest(data["text"]),
+            "text": data["text"], "name": data["name"], "email": email, "parent_id": parent,
+            "ip": ip}).one()
     return {"duplicate": bool(duplicate), "returning_author": bool(returning),
+            "spam_history": "email" if by_email else "ip" if by_ip else None,
             **_model_opinion(session, data, settings)}
 
 
 @functools.cache
-def _facts_query(by_email: bool, reply: bool) -> sa.Select[bool, bool]:
+def _facts_query(by_email: bool, reply: bool,
+                 by_ip: bool = False) -> sa.Select[bool, bool, bool, bool]:
     """Built once per shape: it runs on every new comment.
 
     Duplicate, as WordPress: same article, same parent, same author (email, else name),
     same text; trash forgotten. Returning: an earlier approved comment by the same name
-    and email.
+    and email. Spam history, as Antispam Bee's local spam check, once for the email and
+    once for the IP: on a comment the moderators decided was spam, and on none they approved.
     """
     param = sa.bindparam
     same_author = Comment.email == param("email") if by_email else Comment.name == param("name")
@@ -147,7 +152,14 @@ def _facts_query(by_email: bool, reply: bool) -> sa.Select[bool, bool]:
                                   same_parent, same_author)
     returning = sa.exists().where(Comment.email == param("email"), Comment.name == param("name"),
                                   Comment.status == Status.APPROVED) if by_email else sa.false()
-    return sa.select(duplicate, returning)
+    def history(source: Any) -> Any:
+        """Decided spam (learned as spam) from this source, and nothing decided good."""
+        return sa.and_(
+            sa.exists().where(source, Comment.status == Status.SPAM, Comment.trained_as.is_(True)),
+            ~sa.exists().where(source, Comment.status == Status.APPROVED))
+    return sa.select(duplicate, returning,
+                     history(Comment.email == param("email")) if by_email else sa.false(),
+                     history(Comment.ip == param("ip")) if by_ip else sa.false())
 
 
 def _model_opinion(session: Session, data: Mapping[str, Any],

@@ -1,6 +1,8 @@
 """What screening did over a period, and how often the model agreed with the moderators."""
 
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +19,8 @@ def _agreement(pairs: list[tuple[bool, bool]]) -> dict[str, Any]:
     return Agreement.of(pairs).figures()
 
 
-def screening_stats(session: Session, since: datetime, until: datetime) -> dict[str, Any]:
+def screening_stats(session: Session, since: datetime, until: datetime,
+                    settings: Mapping[str, Any]) -> dict[str, Any]:
     """Comments per status and per screening reason created in [since, until), and the
     model's verdicts against the moderators' decisions on those comments."""
     window = (Comment.created_at >= since, Comment.created_at < until)
@@ -48,4 +51,5 @@ def screening_stats(session: Session, since: datetime, until: datetime) -> dict[
             "model": {"decided": decided, "marked_spam": _agreement(said_spam),
                       "held_or_marked": _agreement(said_suspect),
                       "decided_alone": _agreement(said_alone),
-                      "trained_on": {"spam": spam_total, "ham": ham_total}}}
+                      "trained_on": {"spam": spam_total, "ham": ham_total},
+                      "thresholds": asdict(learning.thresholds_in_force(session, settings))}}

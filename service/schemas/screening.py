@@ -52,6 +52,38 @@ class ScreeningSettingsSchema(Schema):
     HOLD_THRESHOLD = _fraction("hold_threshold")
     MIN_TRAINING = fields.Integer(data_key="min_training", strict=True, validate=validate.Range(
         min=0, max=1_000_000, error="settings.number"), error_messages={"invalid": "settings.number"})
+    SPAM_THRESHOLD_PINNED = fields.Boolean(
+        data_key="spam_threshold_pinned", error_messages={"invalid": "field.not_boolean"},
+        metadata={"description": "true: spam_threshold stands whatever the site's decisions "
+                                 "say; false (default): it is the starting value, adapted "
+                                 "once enough decisions exist"})
+    HOLD_THRESHOLD_PINNED = fields.Boolean(
+        data_key="hold_threshold_pinned", error_messages={"invalid": "field.not_boolean"},
+        metadata={"description": "the same for hold_threshold"})
+    thresholds = fields.Nested(lambda: ThresholdsSchema(), dump_only=True, metadata={
+        "description": "the thresholds in force now and the decisions they rest on"})
+
+
+class ThresholdChoiceSchema(Schema):
+    value = fields.Float(metadata={"description": "the threshold in force: a score above it "
+                                                  "marks spam (spam) or holds (hold)"})
+    source = fields.String(metadata={
+        "description": "adapted (chosen from the site's decisions), default (the setting, "
+                       "until enough decisions exist) or pinned (the setting, by an admin)"})
+    approved_above = fields.Integer(metadata={
+        "description": "decided approved comments whose score was above this value"})
+    spam_above = fields.Integer(metadata={
+        "description": "decided spam comments whose score was above this value"})
+
+
+class ThresholdsSchema(Schema):
+    spam = fields.Nested(ThresholdChoiceSchema)
+    hold = fields.Nested(ThresholdChoiceSchema)
+    approved = fields.Integer(metadata={"description": "approved decisions with a score the "
+                                                       "thresholds rest on"})
+    spam_decided = fields.Integer(metadata={"description": "spam decisions with a score"})
+    needed = fields.Integer(metadata={
+        "description": "approved decisions needed, at the least, before a threshold adapts"})
 
 
 class StatsArgsSchema(WindowArgsSchema):
@@ -82,6 +114,8 @@ class ModelStatsSchema(Schema):
     decided_alone = fields.Nested(AgreementSchema, metadata={
         "description": "comments the model did not hold: marked spam against passed"})
     trained_on = fields.Dict(keys=fields.String(), values=fields.Integer())
+    thresholds = fields.Nested(ThresholdsSchema, metadata={
+        "description": "the thresholds in force now and the decisions they rest on"})
 
 
 class StatsSchema(Schema):

@@ -40,6 +40,7 @@ class Draft:
     honeypot: str | None = None
     duplicate: bool = False
     returning_author: bool = False
+    spam_history: str | None = None     # "email" or "ip": on decided spam, on no approved comment
     spam_score: float | None = 0.5      # None: the model could not score
     model_trained: bool = False
     spam_threshold: float | None = None  # in force for this site; None: the settings'
@@ -103,6 +104,17 @@ def spam_model(draft: Draft, settings: Mapping[str, Any]) -> Verdict | None:
     return None
 
 
+def spam_history(draft: Draft, settings: Mapping[str, Any]) -> Verdict | None:
+    """The site's own history (Antispam Bee's local spam database): an e-mail address on a
+    comment the moderators decided was spam, and on no approved one, marks spam; an IP
+    address only holds, since readers may share one."""
+    if draft.spam_history == "email":
+        return Verdict(Outcome.SPAM, "spam_history", "email")
+    if draft.spam_history == "ip":
+        return Verdict(Outcome.HOLD, "spam_history", "ip")
+    return None
+
+
 def returning_author(draft: Draft, settings: Mapping[str, Any]) -> Verdict | None:
     """An author with an earlier approved comment is trusted, unless another rule objects."""
     if settings["TRUST_RETURNING_AUTHORS"] and draft.returning_author:
@@ -111,4 +123,4 @@ def returning_author(draft: Draft, settings: Mapping[str, Any]) -> Verdict | Non
 
 
 RULES: tuple[Rule, ...] = (honeypot, duplicate, blocked_words, held_words, links, spam_model,
-                           returning_author)
+                           spam_history, returning_author)

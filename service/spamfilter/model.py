@@ -46,6 +46,19 @@ _TLDS = frozenset("com net org info biz co io me ly tv us uk de fr ru be ca es i
 _HOST = re.compile(r"[\w.-]+")
 _SHORTENERS = frozenset("bit.ly goo.gl tinyurl.com ow.ly t.co adf.ly is.gd youtu.be".split())
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# A run of digits and the separators phone numbers are written with; a run is only
+# extended, never backtracked, so it is linear on any input.
+_NUMBER_RUN = re.compile(r"\+?\(?\d[\d \t().-]*")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d|\d\d?[./-]\d\d?[./-]\d{2,4}")
+# "customer support", "tech support", "support number", "helpline", "toll free"...
+_SUPPORT = re.compile(r"\b(?:(?:customer|tech|technical|client)\s+(?:support|service|care|help)"
+                      r"|(?:support|service|care|help)\s+(?:phone\s+|tele)?(?:number|no|line|desk)"
+                      r"|helpline|hotline|helpdesk|toll[\s-]?free)\b")
+# A capitalized word right before "support" or "customer service": "Norton support".
+_BRAND_SUPPORT = re.compile(r"\b[A-Z][\w&.-]*\s+(?:customer\s+|tech\s+|technical\s+)?"
+                            r"(?:support|service|helpline|care)\b")
+_LINK_TEXT = re.compile(r"<a\s[^<>]*>([^<>]{1,200})</a>", re.IGNORECASE)
+_NAME_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
 
 
@@ -152,17 +165,85 @@ def _words_and_pairs(text: str) -> Iterator[str]:
         previous = word
 
 
+def _phones(plain: str) -> list[str]:
+    """Return the phone numbers of a text as digits only: 7 to 15 digits written as one
+    run of digits and separators, with a group of at least 3 digits, not a date."""
+    found = []
+    for run in _NUMBER_RUN.finditer(plain):
+        text = run.group().rstrip(" \t(.-")
+        digits = "".join(char for char in text if char.isdigit())
+        if (7 <= len(digits) <= 15 and not _DATE.fullmatch(text)
+                and any(len(group) >= 3 for group in re.split(r"\D+", text))):
+            found.append(digits)
+    return found
+
+
+def _support(plain: str) -> list[str]:
+    """Return the support-line shapes of a text: the phrase, and a brand before it."""
+    shapes = []
+    if _SUPPORT.search(plain.casefold()):
+        shapes.append("support:phrase")
+    if _BRAND_SUPPORT.search(plain):
+        shapes.append("support:brand")
+    return shapes
+
+
+def _name_shape(name: str, plain: str, raw: str) -> list[str]:
+    """Return features of an author name that reads as a keyword or a domain rather than
+    a person's name, and of a link whose text is that name (as Antispam Bee checks)."""
+    name = " ".join(name.split())
+    if not name:
+        return []
+    shape = []
+    if _NAME_DOMAIN.fullmatch(name):
+        shape.append("name:shape:domain")
+    words = [word for word in _words(name) if len(word) >= 4]
+    if words and set(words) <= set(_words(plain)):
+        shape.append("name:shape:in_text")
+    folded = name.casefold()
+    if any(" ".join(html.unescape(text).split()).casefold() == folded
+           for text in _LINK_TEXT.findall(raw)):
+        shape.append("link:name")
+    return shape
+
+
+def _website_shape(website: str, name: str) -> list[str]:
+    """Return features of the website field's form: path depth, query, hyphenated host,
+    and a host that spells the author's name."""
+    try:
+        parts = urlsplit(website if "://" in website else "http://" + website)
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError:
+        return []
+    depth = len([part for part in parts.path.split("/") if part])
+    shape = [f"site:depth:{min(depth, 2)}"]
+    if parts.query:
+        shape.append("site:query")
+    if host.count("-") >= 2:
+        shape.append("site:hyphens")
+    squeezed = "".join(char for char in name.casefold() if char.isalnum())
+    if len(squeezed) >= 4 and squeezed in host.replace("-", "").replace(".", ""):
+        shape.append("site:name")
+    return shape
+
+
 def features(sample: Sample) -> frozenset[str]:
     """Return at most MAX_FEATURES distinct features, each at most MAX_TOKEN_LENGTH long."""
     plain = _plain(sample.text)
     links = _links(sample.text, plain)
     websites = [sample.website[:MAX_TEXT_CHARS]] if sample.website else []
     domains = (_domain(url) for url in links + websites)
+    name = _plain(sample.name[:MAX_TOKEN_LENGTH])
+    phones = _phones(plain)
     # Order matters only for the cap: structural features first, then the text as read.
     ordered = [_link_bucket(len(links))]
     ordered += [f"domain:{domain}" for domain in domains if domain]
     ordered += [token for url in links for token in _url_shape(url)]
-    ordered += [f"name:{word}" for word in _words(_plain(sample.name[:MAX_TOKEN_LENGTH]))]
+    ordered += [token for url in websites for token in _website_shape(url, name)]
+    ordered += (["phone"] + [f"phone:{digits}" for digits in phones]) if phones else []
+    ordered += _support(plain)
+    ordered += _name_shape(name, plain, sample.text[:MAX_TEXT_CHARS])
+    ordered += [f"name:{word}" for word in _words(name)]
     # URLs stay in the text on purpose: "http", "watch" and their pairs are strong clues.
     ordered += _words_and_pairs(plain)
     kept = dict.fromkeys(token[:MAX_TOKEN_LENGTH] for token in ordered)

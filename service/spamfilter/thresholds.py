@@ -58,6 +58,12 @@ def upper_bound(part: int, whole: int, z: float = Z) -> float:
     return min(1.0, (centre + spread) / (1 + z * z / whole))
 
 
+def needed(limit: float = MAX_HAM_MARKED_SPAM) -> int:
+    """Return how many approved decisions a threshold needs, at the least, before it can
+    adapt: the fewest whose upper bound keeps within `limit` with none above it."""
+    return next(n for n in range(1, 1_000_000) if upper_bound(0, n) <= limit)
+
+
 @dataclass(frozen=True)
 class Choice:
     """A threshold in force and what it rests on."""
@@ -74,6 +80,7 @@ class Thresholds:
     hold: Choice
     approved: int          # decided approved comments with a score (the histogram's ham)
     spam_decided: int      # decided spam with a score
+    needed: int = 0        # approved decisions the spam threshold needs before it adapts
 
 
 def _lowest(edges_above: list[tuple[float, int]], approved: int, limit: float,
@@ -124,4 +131,8 @@ def choose(histogram: Histogram, default_spam: float, default_hold: float, *,
     spam_ham, spam_spam = above(spam_t)
     hold_ham, hold_spam = above(hold_t)
     return Thresholds(Choice(spam_t, spam_source, spam_ham, spam_spam),
-                      Choice(hold_t, hold_source, hold_ham, hold_spam), approved, spam_total)
+                      Choice(hold_t, hold_source, hold_ham, hold_spam), approved, spam_total,
+                      NEEDED)
+
+
+NEEDED = needed()
