@@ -1,13 +1,16 @@
-"""`flask spam train|evaluate`: bootstrapping the stored model from labelled files."""
+"""`flask spam train|evaluate|replay`: the stored model from labelled files, measured."""
 
 import csv
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 
 from service.extensions import db
+from service.models import Comment, SpamToken, Status
 from service.moderation import learning
+from service.moderation.decisions import decide
 from service.spamfilter import corpora, evaluation, model as spam
 from tests.conftest import DATASETS
 
@@ -23,10 +26,57 @@ def test_train_fills_the_stored_model(app: Flask) -> None:
     assert f"Learned {len(rows)} comments ({spam_count} spam" in result.output
     with app.app_context():
         assert learning.totals(db.session) == (spam_count, len(rows) - spam_count)
-        score, trained = learning.score(db.session, spam.Sample(
+        score, trained, _ = learning.score(db.session, spam.Sample(
             "Please subscribe to my channel and check out my video http://youtu.be/x"),
-            {"MIN_TRAINING": 20})
+            app.config)
     assert trained and score > 0.9
+
+
+def test_train_without_files_rebuilds_from_the_corpora_and_the_decisions(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    # Something learned by hand is forgotten; a moderator's decision is learned again.
+    assert runner.invoke(args=["spam", "train", str(FILES[0])]).exit_code == 0
+    client = app.test_client()
+    posted = client.post("/api/v1/articles/a/comments", json={
+        "name": "Zoé", "text": "Zyxwvut qwertzuiop, un mot que nul corpus ne contient"})
+    assert posted.status_code == 201, posted.get_json()
+    with app.app_context():
+        comment = db.session.get(Comment, posted.get_json()["id"])
+        decide(db.session, comment.id, "cli:test", status=Status.APPROVED)
+    result = runner.invoke(args=["spam", "train"])
+    assert result.exit_code == 0, result.output
+    starter = corpora.starter_rows()
+    assert f"shipped corpora ({len(starter)} comments) and 1 moderators' decisions" in result.output
+    spam_count = sum(is_spam for _, is_spam in starter)
+    with app.app_context():
+        assert learning.totals(db.session) == (spam_count, len(starter) - spam_count + 1)
+        known = db.session.get(SpamToken, "zyxwvut")
+        assert known is not None and (known.spam, known.ham) == (0, 1)
+
+
+def test_replay_streams_a_slice_in_its_own_database(app: Flask) -> None:
+    sms = DATASETS / "sms-spam" / "SMSSpamCollection"
+    result = app.test_cli_runner().invoke(args=["spam", "replay", "--shuffle", "1", "--limit",
+                                                "40", str(sms)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    halves = [line for line in lines if line.startswith(("first half", "second half"))]
+    assert len(halves) == 2
+    # 40 comments, 20 per half; the starting model learned none of the SMS file.
+    assert [sum(map(int, line.split()[2:4])) for line in halves] == [20, 20]
+    assert "Thresholds at the end: spam 0.995 (default)" in result.output
+    with app.app_context():  # the site's own database saw none of it
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+        assert learning.totals(db.session) == (0, 0)
+
+
+def test_replay_refuses_what_it_cannot_read(app: Flask, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.txt"
+    broken.write_text("spam\tfine\nmaybe\tnot a label\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["spam", "replay", str(broken)])
+    assert result.exit_code != 0
+    assert "Cannot read the files" in result.output and "line 2" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_evaluate_prints_the_leave_one_file_out_figures(app: Flask) -> None:

@@ -11,11 +11,12 @@ The rule (docs/spam-model.md, "Thresholds that adapt"):
 
 - spam threshold: the lowest candidate at which at most MAX_HAM_MARKED_SPAM of the
   approved comments would have been marked spam, judged by the upper end of a one-sided
-  95 % Wilson interval rather than the bare share. That interval is the safety margin
-  while decisions are few; with no approved comment above the candidate it needs about
-  270 approved comments, so until then the shipped default stands.
+  90 % Wilson interval rather than the bare share. That interval is the safety margin
+  while decisions are few; with no approved comment above the candidate it needs 163
+  approved comments (`needed()`), so until then the shipped default stands.
 - hold threshold: the same rule with MAX_HAM_HELD for the approved comments that would
-  have been held or marked, never above the spam threshold.
+  have been held or marked, never above the spam threshold. It waits for the same
+  number of decisions as the spam threshold.
 
 Pure standard library.
 """
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 MAX_HAM_MARKED_SPAM = 0.01   # at most 1 % of approved comments marked spam
 MAX_HAM_HELD = 0.05          # at most 5 % of approved comments held (or marked)
 LOWEST = 0.5                 # no threshold goes lower: 0.5 is the filter's "no idea"
-Z = 1.645                    # one-sided 95 %
+Z = 1.28                     # one-sided 90 %
 
 #: Upper edges of the bins, which are also the thresholds a site may get: 0.01 steps,
 #: then finer ones near 1, where chi-square scores crowd.
@@ -118,7 +119,8 @@ def choose(histogram: Histogram, default_spam: float, default_hold: float, *,
         spam = sum(spam_counts[i] for i, edge in enumerate(EDGES) if edge > value)
         return ham, spam
 
-    ham_by_edge = list(zip(EDGES, ham_above))
+    # Too few decisions for any bound to keep within 1 %: the defaults stand, both of them.
+    ham_by_edge = list(zip(EDGES, ham_above)) if approved >= NEEDED else []
     spam_t, spam_source = default_spam, "pinned" if pinned_spam else "default"
     if not pinned_spam and (found := _lowest(ham_by_edge, approved, MAX_HAM_MARKED_SPAM,
                                              1.0)) is not None:
