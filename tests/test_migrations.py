@@ -14,6 +14,8 @@ from flask_migrate import downgrade, upgrade
 from service import create_app
 from service.config import TestConfig
 from service.extensions import db
+from service.models import Comment, Status
+from service.moderation import learning
 
 VERSION_TABLE = "alembic_version"
 
@@ -105,4 +107,30 @@ def test_drift_is_detected_when_there_is_some(empty_app: Flask) -> None:
         with db.engine.begin() as connection:
             connection.execute(sa.text("ALTER TABLE moderator ADD COLUMN extra INTEGER"))
         assert any(change[0] == "remove_column" for change in drift(db.engine))
+        downgrade(revision="base")
+
+
+NORTON = "Call Norton customer support phone number 1-888-555-0199 now! http://cheap.example"
+
+
+def test_a_fresh_install_screens_spam_from_the_first_comment(empty_app: Flask) -> None:
+    with empty_app.app_context():
+        upgrade()
+        spam_total, ham_total = learning.totals(db.session)
+        assert spam_total > 1000 and ham_total > 5000  # the starter model
+        db.session.remove()
+    client = empty_app.test_client()
+    posted = client.post("/api/v1/articles/fresh/comments", json={"name": "Support",
+                                                                  "text": NORTON})
+    reader = client.post("/api/v1/articles/fresh/comments", json={
+        "name": "Julie", "text": "Thanks, this cleared up how the migrations work."},
+                         environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert posted.status_code == reader.status_code == 201
+    with empty_app.app_context():
+        spam = db.session.get(Comment, posted.get_json()["id"])
+        codes = {reason["code"] for reason in spam.reasons}
+        assert spam.status == Status.SPAM and "model_spam" in codes, (spam.score, codes)
+        assert db.session.get(Comment, reader.get_json()["id"]).status == Status.PENDING
+        assert not {r["code"] for r in db.session.get(Comment, reader.get_json()["id"]).reasons}
+        db.session.remove()
         downgrade(revision="base")
