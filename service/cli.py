@@ -114,9 +114,9 @@ def train(files: tuple[Path, ...]) -> None:
     every comment as the moderators decided it.
     """
     if not files:
-        starter, decided = learning.rebuild(db.session)
+        starter, decided = learning.rebuild(db.session())
         db.session.commit()
-        spam_total, ham_total = learning.totals(db.session)
+        spam_total, ham_total = learning.totals(db.session())
         click.echo(f"Rebuilt the model from the shipped corpora ({starter} comments) and "
                    f"{decided} moderators' decisions. It now knows {spam_total} spam and "
                    f"{ham_total} ham comments.")

@@ -230,7 +230,7 @@ class LinkUse(Model):
     used_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SpamScoreBin(db.Model):
+class SpamScoreBin(Model):
     """Per score bin (`spamfilter.thresholds.EDGES`), how many comments the moderators
     decided were spam or approved: the histograms the adaptive thresholds come from."""
 

@@ -124,26 +124,26 @@ def replay(rows: Sequence[tuple[Sample, bool]], make_app: Callable[..., Any],
             db.engine.dispose()
             db.create_all()
             learned = corpora.starter_rows(leave_out=[*rows, *leave_out]) if starter else []
-            learning.learn(db.session, [(sample, is_spam, +1) for sample, is_spam in learned])
-            db.session.commit()
-            settings = effective(db.session, app.config)
+            learning.learn(db.session(), [(sample, is_spam, +1) for sample, is_spam in learned])
+            db.session().commit()
+            settings = effective(db.session(), app.config)
             halves = (Half("first half"), Half("second half"))
             skipped = 0
             for index, (sample, is_spam) in enumerate(rows):
                 data = {"text": sample.text, "name": sample.name or "-", "website": sample.website}
                 try:
-                    comment = submit_comment(db.session, article, data, client=Client(),
+                    comment = submit_comment(db.session(), article, data, client=Client(),
                                              settings=settings)
                 except DomainError:
-                    db.session.rollback()
+                    db.session().rollback()
                     skipped += 1
                     continue
                 halves[int(index * 2 >= len(rows))].outcomes.append((is_spam, comment.status))
-                decide(db.session, comment.id, ACTOR,
+                decide(db.session(), comment.id, ACTOR,
                        status=Status.SPAM if is_spam else Status.APPROVED)
                 if progress and index % 500 == 499:
                     progress(index + 1)
-            chosen = learning.thresholds_in_force(db.session, settings)
+            chosen = learning.thresholds_in_force(db.session(), settings)
             db.session.remove()
         with app.app_context():
             db.engine.dispose()

@@ -117,7 +117,7 @@ def learn(session: Session, changes: Iterable[tuple[Sample, bool, int]]) -> None
 @functools.cache
 def _upsert(dialect: str, table: type[SpamToken] | type[SpamScoreBin], key: str) -> Any:
     """INSERT of (key, spam, ham) that adds to the row already there: built once per dialect."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
+    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
     return insert.on_conflict_do_update(index_elements=[key], set_={
         "spam": _floored(table.spam + insert.excluded.spam),
         "ham": _floored(table.ham + insert.excluded.ham)})

@@ -11,7 +11,7 @@ from service.extensions import db
 from service.models import Comment, SpamScoreBin
 from service.moderation import learning
 from service.spamfilter import thresholds
-from tests.api.test_moderation import API, ada, bearer, comment, marc, patch, tokens  # noqa: F401
+from tests.helpers import API, bearer, comment, patch
 
 SETTINGS = f"{API}/settings"
 
