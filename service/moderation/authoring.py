@@ -91,7 +91,7 @@ def edit_comment(session: Session, comment: Comment, text: str, *,
     if settings["SCREENING_ENABLED"]:
         facts = _facts(session, comment.article, {
             "text": text, "name": comment.name, "email": comment.email,
-            "website": comment.website, "parent_id": comment.parent_id}, settings)
+            "website": comment.website, "parent_id": comment.parent_id}, comment.ip, settings)
         # Saying the same thing again is no duplicate of oneself.
         draft = replace(draft, **{**facts, "duplicate": False})
         screening = screen(draft, settings)
