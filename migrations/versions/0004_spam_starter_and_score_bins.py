@@ -9,7 +9,7 @@ is (`flask spam train` rebuilds it, starter included). Downgrading drops the his
 and leaves the counts: they are a valid model for the previous revision too.
 
 Revision ID: 0004
-Revises: 0007
+Revises: 0003
 """
 from alembic import op
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0007'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
