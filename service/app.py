@@ -17,6 +17,8 @@ from .cli import moderators, spam_model
 from .config import Config, from_environment, instance_secret
 from .extensions import babel, cors, db, limiter, mail, migrate
 from .notify.commands import outbox, webhooks, worker
+from .extensions import babel, cors, db, limiter, migrate
+from .pages import moderation as moderation_page
 
 
 def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
@@ -49,6 +51,8 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     docs.register(app)
     pages.register(app)  # the demo article, embed.js and count.js, answers to plain forms
     for group in (moderators, spam_model, worker, webhooks, outbox):
+    app.register_blueprint(moderation_page.blp)  # /moderation/: the moderators' page
+    for group in (moderators, spam_model):
         app.cli.add_command(group)
     errors.register(app)
     for failure in (OperationalError, InterfaceError, PoolTimeout):

@@ -61,6 +61,8 @@ MESSAGES = {
     "field.not_boolean": _l("This field must be true or false."),
     "query.datetime": _l("Dates are written in ISO 8601, for example 2026-11-24T10:00:00Z."),
     "query.window": _l("The start of the period must come before its end."),
+    "query.window_too_long": _l("A timeline covers at most 366 days."),
+    "query.search": _l("Search for at most 200 characters."),
     # Moderation.
     "auth.token_in_query": _l("Send the moderator token in the Authorization header, never in the address."),
     "auth.admin_only": _l("Only an administrator can do this."),

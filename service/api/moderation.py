@@ -13,14 +13,14 @@ from werkzeug.exceptions import UnsupportedMediaType
 from ..auth import current_moderator, require
 from ..extensions import db
 from ..limits import ID_MAX
-from ..models import Article, Role, Status
+from ..models import Article, Moderator, Role, Status
 from ..moderation.decisions import close_article, decide, decide_many, purge
 from ..moderation.review import (AuditPage, QueuePage, Reviewed, audit_trail, comment_for_review,
-                                 review_queue)
+                                 review_queue, status_counts)
 from ..schemas import (ArticleSettingsSchema, AuditArgsSchema, AuditPageSchema, BulkDecisionSchema,
-                       BulkResultSchema, DeleteArgsSchema, ModerationCommentSchema,
-                       ModerationPageSchema, ModerationUpdateSchema, QueueArgsSchema,
-                       RefusalSchema)
+                       BulkResultSchema, DeleteArgsSchema, FilterArgsSchema, MeSchema,
+                       ModerationCommentSchema, ModerationPageSchema, ModerationUpdateSchema,
+                       QueueArgsSchema, RefusalSchema, StatusCountsSchema)
 from . import Blueprint
 
 blp = Blueprint("moderation", __name__, url_prefix="/api/v1/moderation",
@@ -54,8 +54,28 @@ class Queue(MethodView):
     @blp.arguments(QueueArgsSchema(), location="query")
     @blp.response(200, ModerationPageSchema)
     def get(self, args: dict[str, Any]) -> QueuePage:
-        """The queue: comments of one status (pending by default), oldest first, with total."""
+        """The queue: comments of one status (pending by default), oldest first, with total;
+        by article and search words; each with its author's history."""
         return review_queue(db.session(), **args)
+
+
+@blp.route("/counts")
+class Counts(MethodView):
+    @require()
+    @blp.arguments(FilterArgsSchema(), location="query")
+    @blp.response(200, StatusCountsSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, int]:
+        """How many comments each status holds, under the queue's filters."""
+        return status_counts(db.session(), **args)
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @require()
+    @blp.response(200, MeSchema)
+    def get(self) -> Moderator:
+        """The moderator this token belongs to: name and role."""
+        return current_moderator()
 
 
 @blp.route(COMMENT)

@@ -13,8 +13,8 @@ from ..extensions import db
 from ..models import Role, utcnow
 from ..moderation.learning import thresholds_in_force
 from ..moderation.settings import KEYS, effective, update
-from ..moderation.stats import screening_stats
-from ..schemas import ScreeningSettingsSchema, StatsArgsSchema, StatsSchema
+from ..moderation.stats import TIMELINE_DAYS, screening_stats, timeline
+from ..schemas import ScreeningSettingsSchema, StatsArgsSchema, StatsSchema, TimelineSchema
 from . import Blueprint
 from .moderation import json_only, no_store
 
@@ -59,9 +59,28 @@ class Stats(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Comments per status and per screening reason over a period (30 days by default),
         and the spam model's precision, recall and MCC against the moderators' decisions."""
-        until = args["until"] or utcnow()
-        since = args["since"] or until - min(timedelta(days=30), until - datetime.min)
-        if since >= until:
-            raise FieldErrors({"since": ["query.window"]})
-        return screening_stats(db.session(), since, until,
+        return screening_stats(db.session(), *_window(args),
                                effective(db.session(), current_app.config))
+
+
+def _window(args: dict[str, Any]) -> tuple[datetime, datetime]:
+    """The period asked for: until now and 30 days back unless the query says otherwise."""
+    until = args["until"] or utcnow()
+    since = args["since"] or until - min(timedelta(days=30), until - datetime.min)
+    if since >= until:
+        raise FieldErrors({"since": ["query.window"]})
+    return since, until
+
+
+@blp.route("/stats/timeline")
+class Timeline(MethodView):
+    @require()
+    @blp.arguments(StatsArgsSchema(), location="query")
+    @blp.response(200, TimelineSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Comments per UTC day, by status and by screening reason, over a period (30 days
+        by default, 366 at most): what the moderation page draws."""
+        since, until = _window(args)
+        if until - since > timedelta(days=TIMELINE_DAYS):
+            raise FieldErrors({"since": ["query.window_too_long"]})
+        return timeline(db.session(), since, until)

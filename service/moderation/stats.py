@@ -3,7 +3,7 @@
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,3 +53,28 @@ def screening_stats(session: Session, since: datetime, until: datetime,
                       "decided_alone": _agreement(said_alone),
                       "trained_on": {"spam": spam_total, "ham": ham_total},
                       "thresholds": asdict(learning.thresholds_in_force(session, settings))}}
+
+
+#: The longest period a timeline covers, in days: one row per day.
+TIMELINE_DAYS = 366
+
+
+def timeline(session: Session, since: datetime, until: datetime) -> dict[str, Any]:
+    """Per UTC day of [since, until) (at most TIMELINE_DAYS), the comments created that
+    day by status and by screening reason; days without comments are listed with zeros."""
+    first, last = since.date(), (until - timedelta(microseconds=1)).date()
+    days: dict[date, dict[str, Any]] = {}
+    day = first
+    while day <= last:
+        days[day] = {"day": day, "comments": dict.fromkeys((s.value for s in Status), 0),
+                     "reasons": Counter()}
+        day += timedelta(days=1)
+    rows = session.execute(sa.select(Comment.created_at, Comment.status, Comment.reasons)
+                           .where(Comment.created_at >= since, Comment.created_at < until)
+                           .execution_options(yield_per=1000))
+    for created_at, status, comment_reasons in rows:
+        entry = days[created_at.date()]
+        entry["comments"][status.value] += 1
+        entry["reasons"].update({reason["code"] for reason in comment_reasons or []})
+    return {"since": since, "until": until,
+            "days": [{**entry, "reasons": dict(entry["reasons"])} for entry in days.values()]}

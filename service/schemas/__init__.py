@@ -6,13 +6,14 @@ Personal data (e-mail, IP, user agent) appears in `moderation` only.
 from .base import PageArgsSchema, Schema, Timestamp, WholeNumber, WindowArgsSchema
 from .moderation import (ArticleSettingsSchema, AuditArgsSchema, AuditEntrySchema,
                          AuditPageSchema, BulkDecisionSchema, BulkResultSchema,
-                         DeleteArgsSchema, ModerationCommentSchema, ModerationPageSchema,
+                         DeleteArgsSchema, FilterArgsSchema, HistorySchema, MeSchema,
+                         ModerationCommentSchema, ModerationPageSchema, StatusCountsSchema,
                          ModerationUpdateSchema, QueueArgsSchema, ReasonSchema, RefusalSchema)
 from .public import (CommentCreateSchema, CommentPageSchema, CountsArgsSchema, CountsSchema,
                      ListingArgsSchema, PublicCommentSchema, SubmittedCommentSchema)
 from .public import CommentEditSchema, EditedCommentSchema, WidgetConfigSchema
 from .screening import (AgreementSchema, ModelStatsSchema, ScreeningSettingsSchema,
-                        StatsArgsSchema, StatsSchema)
+                        StatsArgsSchema, StatsSchema, TimelineSchema)
 
 __all__ = [
     "AgreementSchema", "ArticleSettingsSchema", "AuditArgsSchema", "AuditEntrySchema",
@@ -23,4 +24,5 @@ __all__ = [
     "ReasonSchema", "RefusalSchema", "Schema", "ScreeningSettingsSchema", "StatsArgsSchema",
     "StatsSchema", "SubmittedCommentSchema", "Timestamp", "WholeNumber", "WindowArgsSchema",
     "CommentEditSchema", "EditedCommentSchema", "WidgetConfigSchema",
+    "FilterArgsSchema", "HistorySchema", "MeSchema", "StatusCountsSchema", "TimelineSchema",
 ]

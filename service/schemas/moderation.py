@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from .. import i18n
 from ..limits import ARTICLE_KEY, BULK_MAX, ID_MAX, TEXT_MAX
-from ..models import Status
+from ..models import Role, Status
 from ..screening.sanitize import normalize
 from .base import PageArgsSchema, Schema, Timestamp, WindowArgsSchema
 
@@ -20,10 +20,50 @@ def _status(**kwargs: Any) -> fields.Enum[Status]:
         **kwargs)
 
 
-class QueueArgsSchema(PageArgsSchema):
-    status = _status(load_default=Status.PENDING)
+class FilterArgsSchema(Schema):
+    """The queue's filters: one article, and words to find (blank means no search)."""
+
     article = fields.String(load_default=None, validate=validate.Regexp(
         f"^{ARTICLE_KEY}$", error="query.article"))
+    q = fields.String(load_default=None, validate=validate.Length(max=200, error="query.search"),
+                      error_messages={"invalid": "field.not_text"}, metadata={
+        "description": "Words found, case-insensitively, in the text, the name, the e-mail "
+                       "address or the IP address."})
+
+    @ma.post_load
+    def _blank_is_none(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if isinstance(data.get("q"), str):
+            data["q"] = data["q"].strip() or None
+        return data
+
+
+class QueueArgsSchema(PageArgsSchema, FilterArgsSchema):
+    status = _status(load_default=Status.PENDING)
+
+
+class StatusCountsSchema(Schema):
+    """How many comments each status holds, under the queue's filters (for its tabs)."""
+
+    pending = fields.Integer()
+    approved = fields.Integer()
+    rejected = fields.Integer()
+    spam = fields.Integer()
+    trash = fields.Integer()
+
+
+class MeSchema(Schema):
+    """The moderator a token belongs to."""
+
+    name = fields.String()
+    role = fields.Enum(Role, by_value=True)
+
+
+class HistorySchema(Schema):
+    email = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True, metadata={
+        "description": "Earlier comments with the same e-mail address, by status; null "
+                       "without an address."})
+    ip = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True, metadata={
+        "description": "Earlier comments from the same IP address, by status; null without one."})
 
 
 class ReasonSchema(Schema):
@@ -49,6 +89,8 @@ class ModerationCommentSchema(Schema):
     user_agent = fields.String(allow_none=True)
     score = fields.Float(allow_none=True, metadata={"description": "Spam model, 0 to 1."})
     reasons = fields.List(fields.Nested(ReasonSchema))
+    history = fields.Nested(HistorySchema, allow_none=True, metadata={
+        "description": "The author's earlier comments (created before this one) by status."})
     created_at = Timestamp()
     updated_at = Timestamp()
 
@@ -57,14 +99,15 @@ class ModerationCommentSchema(Schema):
         """A Reviewed reads as its comment, plus the excerpt of the comment it answers."""
         comment = reviewed.comment
         values = {name: getattr(comment, name) for name in self.dump_fields
-                  if name not in ("article", "parent_excerpt", "reasons")}
+                  if name not in ("article", "parent_excerpt", "reasons", "history")}
         return {**values, "article": comment.article.key, "reasons": comment.reasons or [],
-                "parent_excerpt": reviewed.parent_excerpt}
+                "parent_excerpt": reviewed.parent_excerpt, "history": reviewed.history}
 
 
 class ModerationPageSchema(Schema):
     status = fields.Enum(Status, by_value=True)
     article = fields.String(allow_none=True)
+    q = fields.String(allow_none=True)
     total = fields.Integer()
     items = fields.List(fields.Nested(ModerationCommentSchema))
     next_cursor = fields.String(allow_none=True)

@@ -124,3 +124,18 @@ class StatsSchema(Schema):
     comments = fields.Dict(keys=fields.String(), values=fields.Integer())
     reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
     model = fields.Nested(ModelStatsSchema)
+
+
+class DaySchema(Schema):
+    day = fields.Date(metadata={"description": "A UTC day, 2026-11-24."})
+    comments = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "comments created that day, by status now (every status named)"})
+    reasons = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "comments created that day, by screening reason"})
+
+
+class TimelineSchema(Schema):
+    since = Timestamp()
+    until = Timestamp()
+    days = fields.List(fields.Nested(DaySchema), metadata={
+        "description": "Every UTC day the period touches, oldest first, empty days included."})

@@ -1,0 +1,1 @@
+"""Pages for people (as opposed to the JSON API): the moderation page."""
