@@ -18,6 +18,7 @@ SCREENSHOTS = os.environ.get("CAUSERIE_SCREENSHOTS")  # a folder: keep pictures 
 def picture(page: Any, name: str) -> None:
     """With CAUSERIE_SCREENSHOTS set, save a picture of the page (for the README)."""
     if SCREENSHOTS:
+        page.set_viewport_size({"width": 960, "height": 640})
         page.screenshot(path=str(Path(SCREENSHOTS) / f"moderation-{name}.png"))
 
 

@@ -359,6 +359,7 @@ async function decide(status, ids = null) {
 
 async function send(items, from, status, { undoing = false } = {}) {
   const ids = items.map((item) => item.id);
+  const generation = state.generation;
   busy(+1);
   let answer;
   try {
@@ -374,6 +375,10 @@ async function send(items, from, status, { undoing = false } = {}) {
   const what = ids.length === 1 ? describe(items[0]) : t("done.count", { count: ids.length });
   if (answer.status === 200) {
     const moved = items.map((item) => ({ ...item, status, problem: null }));
+    if (generation !== state.generation) {  // another tab or filter is shown now
+      countsLater();
+      return;
+    }
     if (undoing) {
       put(moved.filter((item) => item.status === state.status), { focus: true });
       offer(t("done.undone", { what }), null);
@@ -395,6 +400,10 @@ async function send(items, from, status, { undoing = false } = {}) {
     return { ...item, status: now || (undoing ? status : from), problem };
   });
   $("queue-alert").textContent = message;
+  if (generation !== state.generation) {
+    refreshCounts();
+    return;
+  }
   if (undoing) {
     hideToast();
   } else {
