@@ -63,12 +63,11 @@ def timeline(session: Session, since: datetime, until: datetime) -> dict[str, An
     """Per UTC day of [since, until) (at most TIMELINE_DAYS), the comments created that
     day by status and by screening reason; days without comments are listed with zeros."""
     first, last = since.date(), (until - timedelta(microseconds=1)).date()
-    days: dict[date, dict[str, Any]] = {}
-    day = first
-    while day <= last:
-        days[day] = {"day": day, "comments": dict.fromkeys((s.value for s in Status), 0),
-                     "reasons": Counter()}
-        day += timedelta(days=1)
+    # Counted, not stepped to past the last day: the day after 9999-12-31 does not exist.
+    days: dict[date, dict[str, Any]] = {
+        day: {"day": day, "comments": dict.fromkeys((s.value for s in Status), 0),
+              "reasons": Counter()}
+        for day in (first + timedelta(days=n) for n in range((last - first).days + 1))}
     rows = session.execute(sa.select(Comment.created_at, Comment.status, Comment.reasons)
                            .where(Comment.created_at >= since, Comment.created_at < until)
                            .execution_options(yield_per=1000))

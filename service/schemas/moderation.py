@@ -25,7 +25,9 @@ class FilterArgsSchema(Schema):
 
     article = fields.String(load_default=None, validate=validate.Regexp(
         f"^{ARTICLE_KEY}$", error="query.article"))
-    q = fields.String(load_default=None, validate=validate.Length(max=200, error="query.search"),
+    q = fields.String(load_default=None, validate=[
+        validate.Length(max=200, error="query.search"),
+        validate.Regexp(r"^[^\x00]*$", error="field.invalid")],  # no database compares NUL
                       error_messages={"invalid": "field.not_text"}, metadata={
         "description": "Words found, case-insensitively, in the text, the name, the e-mail "
                        "address or the IP address."})

@@ -97,6 +97,11 @@ def test_search_finds_text_name_email_and_ip_literally(
     too_long = client.get(f"{API}/comments", query_string={"q": "x" * 201}, headers=lea)
     assert too_long.status_code == 422
     assert too_long.get_json()["errors"]["q"] == ["Search for at most 200 characters."]
+    for hostile in ("a\x00b", "\x00"):
+        refused = client.get(f"{API}/comments", query_string={"q": hostile}, headers=lea)
+        assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["q"]
+        assert client.get(f"{API}/counts", query_string={"q": hostile}, headers=lea).status_code == 422
+    assert found("<script>") == [] and found("' OR 1=1 --") == []
     french = client.get(f"{API}/comments", query_string={"q": "x" * 201},
                         headers={**lea, "Accept-Language": "fr"})
     assert french.get_json()["errors"]["q"] == ["Cherchez au plus 200 caractères."]
@@ -158,6 +163,14 @@ def test_the_timeline_lists_every_day_of_the_period(
                            headers=lea)
     assert backwards.status_code == 422
     assert client.get(f"{API}/stats/timeline?since=hier", headers=lea).status_code == 422
+    # The last days a date can have, and the first: no day past them is counted.
+    edge = client.get(f"{API}/stats/timeline?since=9999-12-30T00:00:00Z&until=9999-12-31T23:59:59Z",
+                      headers=lea)
+    assert edge.status_code == 200 and [day["day"] for day in edge.get_json()["days"]] == [
+        "9999-12-30", "9999-12-31"]
+    start = client.get(f"{API}/stats/timeline?until=0001-01-02T00:00:00Z", headers=lea)
+    assert start.status_code == 200 and [day["day"] for day in start.get_json()["days"]] == [
+        "0001-01-01"]
     assert client.get(f"{API}/stats/timeline", headers=staff["tom"]).status_code == 200
     assert client.get(f"{API}/stats/timeline").status_code == 401
 
