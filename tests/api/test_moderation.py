@@ -143,7 +143,7 @@ def test_the_queue_is_pending_oldest_first_with_everything_a_moderator_needs(
     item = page["items"][0]
     assert set(item) == {"id", "article", "parent_id", "parent_excerpt", "name", "email",
                          "website", "text", "html", "status", "ip", "user_agent", "score",
-                         "reasons", "created_at", "updated_at"}
+                         "reasons", "history", "created_at", "updated_at"}
     assert item["article"] == ARTICLE and item["parent_id"] == parent
     assert item["parent_excerpt"] == "P" * 200 + "…"
     assert item["text"] == "Une <b>réponse</b>" and item["html"] == "<p>Une <b>réponse</b></p>"
