@@ -22,7 +22,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   status: "pending", article: "", q: "", items: [], focus: 0, selected: new Set(),
   anchor: null, cursor: null, generation: 0, inflight: 0, undo: null, active: false,
-  gone: new Set(), counts: null,
+  gone: new Set(), counts: null, loadingMore: false,
 };
 const elements = new Map();
 let countsTimer = null;
@@ -32,7 +32,7 @@ let toastTimer = null;
 // ---- Entering and leaving the view -------------------------------------------------
 
 export function setup() {
-  for (const tab of document.querySelectorAll("[role=tab][data-status]")) {
+  for (const tab of document.querySelectorAll(".tabs [data-status]")) {
     tab.addEventListener("click", () => switchTab(tab.dataset.status));
   }
   $("queue-filters").addEventListener("submit", (event) => {
@@ -106,12 +106,14 @@ async function load(reset) {
     state.focus = 0;
     elements.clear();
     clear($("queue-list"));
-    for (const tab of document.querySelectorAll("[role=tab][data-status]")) {
-      tab.setAttribute("aria-selected", String(tab.dataset.status === state.status));
+    for (const tab of document.querySelectorAll(".tabs [data-status]")) {
+      tab.setAttribute("aria-pressed", String(tab.dataset.status === state.status));
     }
     updateSelection();
   }
+  if (!reset && state.loadingMore) return;  // one "next page" at a time
   const generation = state.generation;
+  state.loadingMore = !reset;
   busy(+1);
   try {
     const { status, body } = await call("GET", "/comments", { query: {
@@ -137,6 +139,7 @@ async function load(reset) {
     if (!(error instanceof Offline)) throw error;
     if (generation === state.generation) $("queue-alert").textContent = t("page.offline");
   } finally {
+    if (generation === state.generation) state.loadingMore = false;
     busy(-1);
   }
 }
