@@ -1,24 +1,22 @@
 """The moderation page's browser tests share one real service (gunicorn, a SQLite file) per
-module, its moderators made with the real `flask moderators create`, and talk to its API
-over HTTP as the page's other clients would. Kept apart from conftest.py on purpose."""
+module, its moderators made by the functions the `flask moderators` commands call, and
+talk to its API over HTTP as the page's other clients would. Kept apart from conftest.py
+on purpose (other pages' tests add fixtures there)."""
 
 import http.client
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from service import auth, create_app
-from service.config import TestConfig
-from service.extensions import db
+from service import auth
 from service.models import Role
-
-from tests.serving import PROJECT, gunicorn, migrate, service_environment
+from tests.serving import gunicorn, migrate, service_environment
 
 
 @dataclass
@@ -27,14 +25,13 @@ class Site:
     port: int
     env: dict[str, str]
     tokens: dict[str, str]
+    store: "Store"
     last_headers: dict[str, str] = field(default_factory=dict)
 
-    def flask(self, *args: str) -> str:
-        """Run `flask --app wsgi ARGS` on this site's database; its output."""
-        result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],
-                                cwd=PROJECT, env=self.env, capture_output=True, text=True,
-                                timeout=60, check=True)
-        return result.stdout
+    def revoke(self, name: str) -> None:
+        """What `flask moderators revoke NAME` does, on this site's database."""
+        with self.store.session() as session:
+            auth.revoke_moderator(session, name, "cli:test")
 
     def request(self, method: str, path: str, body: Any = None, token: str | None = None,
                 headers: dict[str, str] | None = None, remote: str | None = None) -> tuple[int, Any]:
@@ -69,12 +66,17 @@ class Site:
         return str(body["status"])
 
 
-def create_moderator(env: dict[str, str], name: str, role: str) -> str:
-    """`flask moderators create`, as an operator runs it; the token on its last line."""
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "moderators",
-                             "create", name, "--role", role], cwd=PROJECT, env=env,
-                            capture_output=True, text=True, timeout=60, check=True)
-    return result.stdout.strip().splitlines()[-1]
+class Store:
+    """The site's database as the command line sees it: a session of its own, no server."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = sa.create_engine(url)
+
+    def session(self) -> Session:
+        return Session(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -83,17 +85,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder: Path = tmp_path_factory.mktemp("moderation")
     env = service_environment(f"sqlite:///{folder / 'causerie.db'}", RATELIMIT_ENABLED="false",
                               MODERATION="pre")
+    store = Store(env["DATABASE_URL"])
     migrate(env)
-    # ada's token comes from the command line, as an operator gets one; the others are made
-    # in this process (each command costs seconds of start-up).
-    tokens = {"ada": create_moderator(env, "ada", "admin")}
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=env["DATABASE_URL"])
-    with app.app_context():
-        for name in ("marc", "rex"):
-            tokens[name] = auth.create_moderator(db.session, name, Role.MODERATOR, "cli:test")[1]
-        db.engine.dispose()
+    # Made by the function `flask moderators create` calls (tests/test_cli.py runs the
+    # command itself), in this process: each command would cost seconds of start-up.
+    with store.session() as session:
+        tokens = {name: auth.create_moderator(session, name, role, "cli:test")[1]
+                  for name, role in (("ada", Role.ADMIN), ("marc", Role.MODERATOR),
+                                     ("rex", Role.MODERATOR))}
     with gunicorn("wsgi:app", env, workers=2, log=folder / "server.log") as port:
-        yield Site(f"http://127.0.0.1:{port}", port, env, tokens)
+        yield Site(f"http://127.0.0.1:{port}", port, env, tokens, store)
+    store.close()
 
 
 def sign_in(page: Any, site: Site, name: str, path: str = "/moderation/") -> None:

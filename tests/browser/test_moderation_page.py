@@ -70,7 +70,7 @@ def test_signing_in_and_out_keeps_the_token_in_the_tab_only(site: Site, watched:
     page.fill("#token", site.tokens["rex"])
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#whoami:text('rex')")
-    site.flask("moderators", "revoke", "rex")
+    site.revoke("rex")
     page.click("#tab-spam")
     page.wait_for_selector("#login:not([hidden])")
     assert "no longer works" in page.inner_text("#login-error")
