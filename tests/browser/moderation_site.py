@@ -34,7 +34,7 @@ class Site:
             auth.revoke_moderator(session, name, "cli:test")
 
     def request(self, method: str, path: str, body: Any = None, token: str | None = None,
-                headers: dict[str, str] | None = None, remote: str | None = None) -> tuple[int, Any]:
+                headers: dict[str, str] | None = None) -> tuple[int, Any]:
         """One HTTP request to the site; status and decoded JSON (None if no body)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         sent = {"Accept-Language": "en", **(headers or {})}

@@ -241,15 +241,19 @@ def test_admin_views_settings_errors_articles_audit_and_stats(site: Site, watche
     page.fill("#setting-max_links", "beaucoup")
     page.click("#settings-form button[type=submit]")
     page.wait_for_selector("#setting-spam_threshold-error:text('Un seuil')")
-    assert page.inner_text("#setting-max_links-error") != ""
+    assert page.inner_text("#setting-spam_threshold-error") == "Un seuil est un nombre de 0 à 1."
+    assert page.inner_text("#setting-max_links-error") == \
+        "Ceci doit être un nombre entier dans l'intervalle permis."
     assert page.get_attribute("#setting-max_links", "aria-invalid") == "true"
     page.fill("#setting-max_links", "3")
     page.fill("#setting-spam_threshold", "0.5")
     page.fill("#setting-hold_threshold", "0.9")
     page.click("#settings-form button[type=submit]")
     page.wait_for_selector("#setting-hold_threshold-error:not(:empty)")
-    assert "seuil de rétention" in page.inner_text("#setting-hold_threshold-error").lower() or \
-        page.inner_text("#setting-hold_threshold-error")
+    assert page.inner_text("#setting-hold_threshold-error") == \
+        "Le seuil de mise en attente ne doit pas dépasser le seuil de spam."
+    status, unchanged = site.request("GET", "/api/v1/moderation/settings", token=site.tokens["ada"])
+    assert unchanged["max_links"] != 3  # refused as a whole: nothing was saved
     page.fill("#setting-hold_threshold", "0.4")
     page.click("#settings-form button[type=submit]")
     page.wait_for_selector("#settings-result:text('Réglages enregistrés.')")
