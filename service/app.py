@@ -18,7 +18,7 @@ from .config import Config, from_environment, instance_secret
 from .extensions import babel, cors, db, limiter, mail, migrate
 from .notify.commands import outbox, webhooks, worker
 from .extensions import babel, cors, db, limiter, migrate
-from .pages import moderation as moderation_page
+from .moderation_page import page as moderation_page
 
 
 def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:

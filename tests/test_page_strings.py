@@ -10,7 +10,7 @@ from flask import Flask
 from service import create_app
 from service.config import TestConfig
 from service.moderation.settings import KEYS
-from service.pages.strings import PAGE, page_messages
+from service.moderation_page.strings import PAGE, page_messages
 
 SERVICE = Path(__file__).resolve().parents[1] / "service"
 # Words that are the same in both languages.
@@ -42,7 +42,7 @@ def test_every_key_the_page_uses_exists(app: Flask) -> None:
     used: set[str] = set()
     for script in (SERVICE / "static" / "moderation").glob("*.js"):
         used |= set(re.findall(r"""\bt\("([a-z_.]+)"[,)]""", script.read_text()))
-    template = (SERVICE / "pages" / "templates" / "moderation" / "index.html").read_text()
+    template = (SERVICE / "templates" / "moderation" / "index.html").read_text()
     used |= set(re.findall(r"""t\[["']([a-z_.]+)["']\]""", template))
     used |= set(re.findall(r'"(keys\.[a-z_]+)"', template))
     # Keys the scripts build from a name.

@@ -16,7 +16,7 @@ from .strings import page_messages
 STATIC = os.path.join(os.path.dirname(__file__), "..", "static", "moderation")
 
 blp = Blueprint("moderation_page", __name__, url_prefix="/moderation",
-                template_folder="templates", static_folder=STATIC, static_url_path="/static")
+                static_folder=STATIC, static_url_path="/static")
 
 #: No origin but our own; no inline script or style; nothing may frame the page; the
 #: only sink for HTML is the one Trusted Types policy that inserts the sanitized `html`.

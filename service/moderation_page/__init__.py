@@ -1,0 +1,1 @@
+"""The moderation page at /moderation/ (`page`), and its sentences (`strings`)."""

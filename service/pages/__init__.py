@@ -1,1 +1,0 @@
-"""Pages for people (as opposed to the JSON API): the moderation page."""
