@@ -81,7 +81,7 @@ PAGE = {
     "action.edit": _l("Edit"),
     "action.undo": _l("Undo"),
     "action.save": _l("Save"),
-    "action.cancel": _l("Cancel"),
+    "action.cancel": _l("Discard"),
     "action.close": _l("Close"),
     "done.approved": _l("Approved: %(what)s."),
     "done.spam": _l("Marked as spam: %(what)s."),
@@ -93,7 +93,7 @@ PAGE = {
     "done.count": _l("%(count)s comments"),
     "conflict.now": _l("Another moderator decided first: this comment is now “%(status)s”. Nothing was overwritten; decide again if you still want to."),
     "edit.label": _l("Corrected text of comment %(id)s"),
-    "edit.hint": _l("Ctrl+Enter saves, Escape cancels. The original stays in the audit trail."),
+    "edit.hint": _l("Ctrl+Enter saves, Escape discards. The original stays in the audit trail."),
     # Keys.
     "keys.title": _l("Keyboard shortcuts"),
     "keys.open": _l("Keyboard shortcuts (?)"),
