@@ -17,7 +17,6 @@ from .cli import moderators, spam_model
 from .config import Config, from_environment, instance_secret
 from .extensions import babel, cors, db, limiter, mail, migrate
 from .notify.commands import outbox, webhooks, worker
-from .extensions import babel, cors, db, limiter, migrate
 from .moderation_page import page as moderation_page
 
 
@@ -50,9 +49,8 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     register_api(CauserieApi(app))
     docs.register(app)
     pages.register(app)  # the demo article, embed.js and count.js, answers to plain forms
-    for group in (moderators, spam_model, worker, webhooks, outbox):
     app.register_blueprint(moderation_page.blp)  # /moderation/: the moderators' page
-    for group in (moderators, spam_model):
+    for group in (moderators, spam_model, worker, webhooks, outbox):
         app.cli.add_command(group)
     errors.register(app)
     for failure in (OperationalError, InterfaceError, PoolTimeout):

@@ -18,7 +18,7 @@ from ..moderation.decisions import close_article, decide, decide_many, purge
 from ..moderation.review import (AuditPage, QueuePage, Reviewed, audit_trail, comment_for_review,
                                  review_queue, status_counts)
 from ..schemas import (ArticleSettingsSchema, AuditArgsSchema, AuditPageSchema, BulkDecisionSchema,
-                       BulkResultSchema, DeleteArgsSchema, FilterArgsSchema, MeSchema,
+                       BulkResultSchema, DeleteArgsSchema, FilterArgsSchema,
                        ModerationCommentSchema, ModerationPageSchema, ModerationUpdateSchema,
                        QueueArgsSchema, RefusalSchema, StatusCountsSchema)
 from . import Blueprint
@@ -67,15 +67,6 @@ class Counts(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, int]:
         """How many comments each status holds, under the queue's filters."""
         return status_counts(db.session(), **args)
-
-
-@blp.route("/me")
-class Me(MethodView):
-    @require()
-    @blp.response(200, MeSchema)
-    def get(self) -> Moderator:
-        """The moderator this token belongs to: name and role."""
-        return current_moderator()
 
 
 @blp.route(COMMENT)

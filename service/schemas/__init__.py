@@ -6,7 +6,7 @@ Personal data (e-mail, IP, user agent) appears in `moderation` only.
 from .base import PageArgsSchema, Schema, Timestamp, WholeNumber, WindowArgsSchema
 from .moderation import (ArticleSettingsSchema, AuditArgsSchema, AuditEntrySchema,
                          AuditPageSchema, BulkDecisionSchema, BulkResultSchema,
-                         DeleteArgsSchema, FilterArgsSchema, HistorySchema, MeSchema,
+                         DeleteArgsSchema, FilterArgsSchema, HistorySchema,
                          ModerationCommentSchema, ModerationPageSchema, StatusCountsSchema,
                          ModerationUpdateSchema, QueueArgsSchema, ReasonSchema, RefusalSchema)
 from .public import (CommentCreateSchema, CommentPageSchema, CountsArgsSchema, CountsSchema,
@@ -24,5 +24,5 @@ __all__ = [
     "ReasonSchema", "RefusalSchema", "Schema", "ScreeningSettingsSchema", "StatsArgsSchema",
     "StatsSchema", "SubmittedCommentSchema", "Timestamp", "WholeNumber", "WindowArgsSchema",
     "CommentEditSchema", "EditedCommentSchema", "WidgetConfigSchema",
-    "FilterArgsSchema", "HistorySchema", "MeSchema", "StatusCountsSchema", "TimelineSchema",
+    "FilterArgsSchema", "HistorySchema", "StatusCountsSchema", "TimelineSchema",
 ]

@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from .. import i18n
 from ..limits import ARTICLE_KEY, BULK_MAX, ID_MAX, TEXT_MAX
-from ..models import Role, Status
+from ..models import Status
 from ..screening.sanitize import normalize
 from .base import PageArgsSchema, Schema, Timestamp, WindowArgsSchema
 
@@ -51,13 +51,6 @@ class StatusCountsSchema(Schema):
     rejected = fields.Integer()
     spam = fields.Integer()
     trash = fields.Integer()
-
-
-class MeSchema(Schema):
-    """The moderator a token belongs to."""
-
-    name = fields.String()
-    role = fields.Enum(Role, by_value=True)
 
 
 class HistorySchema(Schema):
