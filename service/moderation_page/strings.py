@@ -167,6 +167,10 @@ PAGE = {
     "settings.spam_threshold.help": _l("From 0 to 1: at this spam score or above, a comment is marked spam."),
     "settings.hold_threshold": _l("Hold threshold"),
     "settings.hold_threshold.help": _l("From 0 to 1, not above the spam threshold: at this score or above, a comment waits for a moderator."),
+    "settings.spam_threshold_pinned": _l("Pin the spam threshold"),
+    "settings.spam_threshold_pinned.help": _l("Ticked: the spam threshold above stands as it is. Unticked: it is where the filter starts, and it adapts to your moderators' decisions once there are enough of them."),
+    "settings.hold_threshold_pinned": _l("Pin the hold threshold"),
+    "settings.hold_threshold_pinned.help": _l("Ticked: the hold threshold above stands as it is. Unticked: it adapts to your moderators' decisions, as the spam threshold does."),
     "settings.min_training": _l("Training before judging"),
     "settings.min_training.help": _l("How many spam and how many approved comments the model must have learned from before its score counts."),
     # Statistics.

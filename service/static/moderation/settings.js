@@ -10,7 +10,8 @@ const FIELDS = [
   ["moderation", "choice"], ["screening_enabled", "boolean"], ["require_email", "boolean"],
   ["trust_returning_authors", "boolean"], ["post_rate_limit", "text"], ["max_links", "number"],
   ["held_words", "words"], ["blocked_words", "words"], ["honeypot_field", "text"],
-  ["spam_threshold", "number"], ["hold_threshold", "number"], ["min_training", "number"],
+  ["spam_threshold", "number"], ["spam_threshold_pinned", "boolean"],
+  ["hold_threshold", "number"], ["hold_threshold_pinned", "boolean"], ["min_training", "number"],
 ];
 let loaded = null;
 
