@@ -234,7 +234,7 @@ def test_admin_views_settings_errors_articles_audit_and_stats(site: Site, watche
     page.click("a[data-view=settings]")
     page.wait_for_selector("#setting-spam_threshold")
     # Each setting comes with its meaning.
-    assert page.locator("#settings-fields .setting").count() == 12
+    assert page.locator("#settings-fields .setting").count() == 14
     assert page.locator("#setting-max_links-help").inner_text().startswith("Un commentaire qui contient plus")
 
     page.fill("#setting-spam_threshold", "2")
