@@ -52,6 +52,9 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     app.register_blueprint(moderation_page.blp)  # /moderation/: the moderators' page
     for group in (moderators, spam_model, worker, webhooks, outbox):
         app.cli.add_command(group)
+    from .porting.cli import COMMANDS as porting_commands
+    for command in porting_commands:
+        app.cli.add_command(command)
     errors.register(app)
     for failure in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(failure, _database_unavailable)

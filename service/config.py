@@ -154,6 +154,10 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "REDIS_TIMEOUT_MS": (_integer(50, 10_000), "200"),
     "METRICS_TOKEN": (_text, ""),
     "LISTING_CACHE_BYTES": (_integer(0, 2**40), str(64 * 1024 * 1024)),
+    # Retention (flask --app wsgi maintenance); 0 turns a rule off.
+    "KEEP_CLIENT_DATA_DAYS": (_integer(0, 36500), "90"),
+    "KEEP_SPAM_DAYS": (_integer(0, 36500), "15"),
+    "KEEP_PENDING_DAYS": (_integer(0, 36500), "0"),
 }
 
 

@@ -97,6 +97,8 @@ class Comment(Model):
         # The flood limit: a client's newest comments, by address and by e-mail.
         Index("ix_comment_ip_created", "ip", "created_at"),
         Index("ix_comment_email_created", "email", "created_at"),
+        # An imported comment is found again by where it came from: importing twice is a no-op.
+        sa.UniqueConstraint("source", "source_id", name="uq_comment_source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +123,9 @@ class Comment(Model):
     deleted_at: Mapped[datetime | None] = mapped_column()
     notify_replies: Mapped[bool] = mapped_column(default=False)  # mail its author replies
     language: Mapped[str | None] = mapped_column(String(2))   # of the request, for those mails
+    # Imported comments only: "wordpress", "disqus", "isso", and the id they had there.
+    source: Mapped[str | None] = mapped_column(String(16))
+    source_id: Mapped[str | None] = mapped_column(String(200))
 
     article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
 

@@ -175,3 +175,14 @@ def _model_opinion(session: Session, data: Mapping[str, Any],
     return {"spam_score": opinion.score, "model_trained": opinion.trained,
             "spam_threshold": opinion.thresholds.spam.value,
             "hold_threshold": opinion.thresholds.hold.value}
+
+
+# Writes that must never notify anyone (imports, personal-data erasure, retention) run
+# with this flag in session.info; whatever reacts to comment events (a notification
+# outbox, webhooks) checks `notifications_allowed(session)` and stays silent when False.
+NO_NOTIFICATIONS = "causerie.no_notifications"
+
+
+def notifications_allowed(session: Session) -> bool:
+    """False while a write that must not notify (an import, an erasure) is in progress."""
+    return not session.info.get(NO_NOTIFICATIONS, False)

@@ -1,0 +1,226 @@
+"""Exports that stream: everything as JSON Lines (read back losslessly by `restore`), and
+WordPress WXR 1.2 (so a site can move to WordPress).
+
+JSON Lines, not one JSON document: each line is one object, written and read one at a
+time, so neither side ever holds the whole site in memory. The first line names the
+format; then come moderators (without their token hashes: a secret stays here), articles,
+comments and the audit trail, each with every column, in id order.
+"""
+
+import enum
+import json
+import secrets
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..models import Article, AuditEntry, Comment, Moderator, Status
+from ..moderation.actions import NO_NOTIFICATIONS
+from ..moderation.decisions import Actor, record
+from .records import ImportFailed
+
+FORMAT = "causerie-export"
+VERSION = 1
+CHUNK = 1000
+# Tables in the order they are written and restored, with the columns kept.
+TABLES: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("moderator", Moderator, ("id", "name", "role", "created_at", "revoked_at")),
+    ("article", Article, ("id", "key", "closed", "version", "created_at", "updated_at")),
+    ("comment", Comment, tuple(column.key for column in Comment.__table__.columns)),
+    ("audit", AuditEntry, tuple(column.key for column in AuditEntry.__table__.columns)),
+]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _rows(session: Session, model: Any, columns: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """Every row of a table as a dict of plain values, by id, CHUNK rows at a time."""
+    selected = [getattr(model, column) for column in columns]
+    last = 0
+    while rows := session.execute(sa.select(*selected).where(model.id > last)
+                                  .order_by(model.id).limit(CHUNK)).all():
+        for row in rows:
+            yield {column: _plain(value) for column, value in zip(columns, row)}
+        last = rows[-1].id
+
+
+def json_lines(session: Session) -> Iterator[str]:
+    """The whole site as JSON Lines, one line at a time."""
+    yield json.dumps({"format": FORMAT, "version": VERSION}) + "\n"
+    for kind, model, columns in TABLES:
+        for row in _rows(session, model, columns):
+            yield json.dumps({"type": kind, **row}, ensure_ascii=False) + "\n"
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+_TIMES = frozenset({"created_at", "updated_at", "revoked_at"})
+
+
+def restore(session: Session, lines: IO[bytes], actor: Actor) -> dict[str, int]:
+    """Read a JSON Lines export back, ids included, in one transaction.
+
+    Meant for an empty database (a move, a backup restored); running it again changes
+    nothing. A row whose id is taken by a different row stops it, with nothing written.
+    Replies are linked to their parents at the end, so the order of comments is free.
+    """
+    counts: dict[str, int] = {f"{kind}s": 0 for kind, _, _ in TABLES}
+    counts["already_present"] = 0
+    models = {kind: (model, columns) for kind, model, columns in TABLES}
+    parents: list[dict[str, int]] = []
+    session.info[NO_NOTIFICATIONS] = True
+    try:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ImportFailed(f"Line {number} is not UTF-8 text. Nothing was imported.",
+                                   number) from None
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError as error:
+                raise ImportFailed(f"Line {number} is not JSON ({error.args[0]}). Nothing was "
+                                   "imported.", number) from None
+            if number == 1:
+                if not isinstance(data, dict) or data.get("format") != FORMAT:
+                    raise ImportFailed("This is not a Causerie export: its first line does not "
+                                       "name the format. Nothing was imported.", 1)
+                continue
+            if not isinstance(data, dict) or data.get("type") not in models:
+                raise ImportFailed(f"Line {number} is not a row of the export. Nothing was "
+                                   "imported.", number)
+            kind = data.pop("type")
+            model, columns = models[kind]
+            row: dict[str, Any] = {column: (_time(data.get(column)) if column in _TIMES else data.get(column))
+                   for column in columns}
+            if not isinstance(row["id"], int):
+                raise ImportFailed(f"Line {number} has no id. Nothing was imported.", number)
+            if (existing := session.get(model, row["id"])) is not None:
+                if not _same(kind, existing, row):
+                    raise ImportFailed(f"Line {number}: {kind} {row['id']} already exists and "
+                                       "is another one; restore into an empty database. "
+                                       "Nothing was imported.", number)
+                counts["already_present"] += 1
+                continue
+            if kind == "moderator":
+                row["token_hash"] = secrets.token_hex(32)  # nobody holds it: rotate to use
+            if kind == "comment" and row.get("parent_id") is not None:
+                parents.append({"child": row["id"], "parent": row.pop("parent_id")})
+            try:
+                session.execute(sa.insert(model.__table__).values(row))
+            except sa.exc.IntegrityError as error:
+                raise ImportFailed(f"Line {number}: {kind} {row['id']} conflicts with what is "
+                                   f"stored ({type(error.orig).__name__}). Nothing was "
+                                   "imported.", number) from None
+            counts[f"{kind}s"] += 1
+        for start in range(0, len(parents), CHUNK):
+            session.execute(sa.update(Comment.__table__)
+                            .where(Comment.__table__.c.id == sa.bindparam("child"))
+                            .values(parent_id=sa.bindparam("parent")), parents[start:start + CHUNK])
+        _advance_sequences(session)
+        record(session, actor, "import", field="source", old=None,
+               new=f"json: {counts['comments']} comments restored")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(NO_NOTIFICATIONS, None)
+    return counts
+
+
+def _same(kind: str, existing: Any, row: Mapping[str, Any]) -> bool:
+    if kind == "moderator":
+        return bool(existing.name == row["name"])
+    if kind == "article":
+        return bool(existing.key == row["key"])
+    if kind == "comment":
+        return bool(existing.text_digest == row["text_digest"] and existing.created_at == row["created_at"])
+    return bool(existing.action == row["action"] and existing.created_at == row["created_at"])
+
+
+def _advance_sequences(session: Session) -> None:
+    """PostgreSQL's id sequences past the ids restored (SQLite needs nothing)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for _, model, _ in TABLES:
+        table = model.__table__.name
+        session.execute(sa.text(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f"coalesce((SELECT max(id) FROM \"{table}\"), 0) + 1, false)"))
+
+
+WXR_STATUS = {Status.APPROVED: "1", Status.PENDING: "0", Status.SPAM: "spam",
+              Status.TRASH: "trash", Status.REJECTED: "trash"}
+
+
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def wxr(session: Session, base_url: str | None = None) -> Iterator[str]:
+    """The site as a WordPress WXR 1.2 file: an item per article, its comments inside.
+
+    Rejected comments go out as `trash` (WordPress has no such status). Without a base URL
+    the items have no link: WordPress's importer matches posts by their slug (our key).
+    """
+    yield ('<?xml version="1.0" encoding="UTF-8"?>\n'
+           '<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" '
+           'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+           'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+           'xmlns:wp="http://wordpress.org/export/1.2/">\n<channel>\n'
+           '<title>Causerie</title>\n<wp:wxr_version>1.2</wp:wxr_version>\n')
+    last = 0
+    while articles := session.execute(sa.select(Article.id, Article.key, Article.closed)
+                                      .where(Article.id > last).order_by(Article.id)
+                                      .limit(CHUNK)).all():
+        for article in articles:
+            yield from _item(session, article, base_url)
+        last = articles[-1].id
+    yield "</channel>\n</rss>\n"
+
+
+def _item(session: Session, article: Any, base_url: str | None) -> Iterator[str]:
+    link = f"<link>{escape(base_url.rstrip('/') + '/' + article.key + '/')}</link>\n" if base_url else ""
+    yield (f"<item>\n<title>{escape(article.key)}</title>\n{link}"
+           f"<wp:post_id>{article.id}</wp:post_id>\n<wp:post_name>{escape(article.key)}</wp:post_name>\n"
+           f"<wp:post_type>post</wp:post_type>\n<wp:status>publish</wp:status>\n"
+           f"<wp:comment_status>{'closed' if article.closed else 'open'}</wp:comment_status>\n")
+    last = 0
+    columns = (Comment.id, Comment.parent_id, Comment.name, Comment.email, Comment.website,
+               Comment.ip, Comment.text, Comment.status, Comment.created_at)
+    while comments := session.execute(sa.select(*columns).where(
+            Comment.article_id == article.id, Comment.id > last).order_by(Comment.id)
+            .limit(CHUNK)).all():
+        for c in comments:
+            date = c.created_at.strftime("%Y-%m-%d %H:%M:%S")
+            yield ("<wp:comment>\n"
+                   f"<wp:comment_id>{c.id}</wp:comment_id>\n"
+                   f"<wp:comment_author>{_cdata(c.name)}</wp:comment_author>\n"
+                   f"<wp:comment_author_email>{escape(c.email or '')}</wp:comment_author_email>\n"
+                   f"<wp:comment_author_url>{escape(c.website or '')}</wp:comment_author_url>\n"
+                   f"<wp:comment_author_IP>{escape(c.ip or '')}</wp:comment_author_IP>\n"
+                   f"<wp:comment_date>{date}</wp:comment_date>\n"
+                   f"<wp:comment_date_gmt>{date}</wp:comment_date_gmt>\n"
+                   f"<wp:comment_content>{_cdata(c.text)}</wp:comment_content>\n"
+                   f"<wp:comment_approved>{WXR_STATUS[c.status]}</wp:comment_approved>\n"
+                   "<wp:comment_type>comment</wp:comment_type>\n"
+                   f"<wp:comment_parent>{c.parent_id or 0}</wp:comment_parent>\n"
+                   "<wp:comment_user_id>0</wp:comment_user_id>\n</wp:comment>\n")
+        last = comments[-1].id
+    yield "</item>\n"
+
