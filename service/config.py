@@ -158,6 +158,7 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "KEEP_CLIENT_DATA_DAYS": (_integer(0, 36500), "90"),
     "KEEP_SPAM_DAYS": (_integer(0, 36500), "15"),
     "KEEP_PENDING_DAYS": (_integer(0, 36500), "0"),
+    "IMPORT_MAX_CONTENT_LENGTH": (_integer(1024, 2**40), str(512 * 1024 * 1024)),
 }
 
 

@@ -153,6 +153,15 @@ MESSAGES = {
     "page.unsubscribe.ask": _l("Stop all e-mails about replies to your comments?"),
     "page.unsubscribe.button": _l("Unsubscribe"),
     "page.unsubscribe.done": _l("Done: you will no longer get e-mails about replies."),
+    # Imports, exports, personal data, feeds.
+    "import.invalid": _l("This file cannot be imported; nothing was written."),
+    "import.malformed": _l("This file is not well-formed XML (see its line and column); nothing was written."),
+    "import.rule": _l("The permalink rule is not a valid regular expression."),
+    "import.file_missing": _l("Send the file to import in the form field named file."),
+    "erase.mode": _l("The mode is anonymize or delete."),
+    "feed.article_title": _l("Comments on %(article)s"),
+    "feed.site_title": _l("Latest comments"),
+    "feed.entry_title": _l("Comment by %(name)s"),
     # HTTP errors, by status code.
     "http.400": _l("The request is malformed."),
     "http.401": _l("A valid moderator token is required."),

@@ -110,10 +110,12 @@ class CauserieApi(Api):
 def register(api: CauserieApi) -> None:
     """Register every resource's blueprint on the Api."""
     from ..auth import declare_scheme
-    from . import comments, moderation, notifications, ops, pages, reader, screening
+    from . import (comments, feeds, moderation, notifications, ops, pages, porting, reader,
+                   screening)
     declare_scheme(api)
     api.ma_plugin.converter.add_attribute_function(_timestamp)  # before any schema is documented
-    for module in (comments, moderation, screening, ops, reader, notifications, pages):
+    for module in (comments, moderation, screening, ops, reader, notifications, pages, porting,
+                   feeds):
         api.register_blueprint(module.blp)
 
 

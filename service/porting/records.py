@@ -15,9 +15,10 @@ _KEY = re.compile(ARTICLE_KEY)
 class ImportFailed(ValueError):
     """The file cannot be imported; nothing was written. `line` is the file's line, if known."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, column: int | None = None,
+                 key: str = "import.invalid") -> None:
         super().__init__(message)
-        self.line, self.column = line, column
+        self.line, self.column, self.key = line, column, key
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ class KeyRule:
         try:
             self.pattern = re.compile(pattern) if pattern else None
         except re.error as error:
-            raise ImportFailed(f"The permalink rule is not a valid regular expression: {error}.") from None
+            raise ImportFailed(f"The permalink rule is not a valid regular expression: {error}.",
+                               key="import.rule") from None
 
     def key(self, link: str | None, *candidates: str | None) -> str | None:
         """The first valid key: from the rule, from the candidates (a slug), from the link."""

@@ -29,4 +29,4 @@ def elements(stream: IO[bytes], what: str) -> Iterator[tuple[str, ET.Element]]:
         line, column = error.position
         raise ImportFailed(f"This is not a readable {what} file: the XML is not well-formed at "
                            f"line {line}, column {column + 1} ({error.msg.split(':')[0]}). "
-                           "Nothing was imported.", line, column + 1) from None
+                           "Nothing was imported.", line, column + 1, key="import.malformed") from None
