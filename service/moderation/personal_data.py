@@ -109,7 +109,7 @@ def delete_comments(session: Session, comments: list[Comment], actor: Actor, act
 
     for comment in comments:
         session.execute(sa.update(Comment).where(Comment.parent_id == comment.id)
-                        .values(parent_id=kept(comment.parent_id))
+                        .values(parent_id=kept(comment.parent_id), updated_at=Comment.updated_at)
                         .execution_options(synchronize_session=False))
     ids = list(gone)
     for start in range(0, len(ids), 500):

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..cli import _operator
 from ..extensions import db
@@ -171,6 +171,7 @@ def personal_erase(email: str, mode: Any, yes: bool) -> None:
 
 
 @click.command("maintenance")
+@with_appcontext
 def maintenance() -> None:
     """Apply the retention settings (KEEP_CLIENT_DATA_DAYS, KEEP_SPAM_DAYS, KEEP_PENDING_DAYS)."""
     done = retention.run_maintenance(db.session, current_app.config, _operator())

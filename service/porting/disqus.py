@@ -104,6 +104,8 @@ def _post(element: object) -> tuple[str, ImportedComment] | Skipped:
     created = parse_time(_child(element, "createdAt"))
     if created is None:
         return Skipped("invalid date")
+    if _true(_child(element, "isDeleted")) and not (_child(element, "message") or "").strip():
+        return Skipped("deleted in Disqus, text gone")
     status = (Status.SPAM if _true(_child(element, "isSpam"))
               else Status.TRASH if _true(_child(element, "isDeleted"))
               else Status.PENDING if (_child(element, "isApproved") or "").strip().lower() == "false"

@@ -130,7 +130,9 @@ def restore(session: Session, lines: IO[bytes], actor: Actor) -> dict[str, int]:
         for start in range(0, len(parents), CHUNK):
             session.execute(sa.update(Comment.__table__)
                             .where(Comment.__table__.c.id == sa.bindparam("child"))
-                            .values(parent_id=sa.bindparam("parent")), parents[start:start + CHUNK])
+                            .values(parent_id=sa.bindparam("parent"),  # not a change: no onupdate
+                                    updated_at=Comment.__table__.c.updated_at),
+                            parents[start:start + CHUNK])
         _advance_sequences(session)
         record(session, actor, "import", field="source", old=None,
                new=f"json: {counts['comments']} comments restored")

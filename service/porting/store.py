@@ -200,9 +200,10 @@ class _Writer:
         """Give each imported reply its parent's id, found by the parent's source id."""
         for start in range(0, len(self.orphans), BATCH):
             chunk = self.orphans[start:start + BATCH]
-            found = dict(self.session.execute(sa.select(Comment.source_id, Comment.id).where(
-                Comment.source == self.source,
-                Comment.source_id.in_({parent for _, parent in chunk}))).tuples().all())
+            found: dict[str | None, int] = {source_id: id for source_id, id in self.session.execute(
+                sa.select(Comment.source_id, Comment.id).where(
+                    Comment.source == self.source,
+                    Comment.source_id.in_({parent for _, parent in chunk})))}
             links = [{"child": child, "parent": found[parent]} for child, parent in chunk
                      if parent in found and found[parent] != child]
             self.summary.replies += len(links)
