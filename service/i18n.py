@@ -159,9 +159,9 @@ MESSAGES = {
     "import.rule": _l("The permalink rule is not a valid regular expression."),
     "import.file_missing": _l("Send the file to import in the form field named file."),
     "erase.mode": _l("The mode is anonymize or delete."),
-    "feed.article_title": _l("Comments on %(article)s"),
+    "feed.article_title": _l("Comments on"),
     "feed.site_title": _l("Latest comments"),
-    "feed.entry_title": _l("Comment by %(name)s"),
+    "feed.entry_title": _l("Comment by"),
     # HTTP errors, by status code.
     "http.400": _l("The request is malformed."),
     "http.401": _l("A valid moderator token is required."),

@@ -62,7 +62,7 @@ def render(title: str, rows: Sequence[Any], fallback_updated: datetime) -> bytes
         entry = _add(feed, "entry")
         link = url_for("comments.comment", comment_id=row.id, _external=True)
         _add(entry, "id", link)
-        _add(entry, "title", message("feed.entry_title") % {"name": row.name})
+        _add(entry, "title", f"{message('feed.entry_title')} {row.name}")
         _add(entry, "published", _time(row.created_at))
         _add(entry, "updated", _time(row.updated_at))
         author = _add(entry, "author")
@@ -102,7 +102,7 @@ class ArticleFeed(MethodView):
         blp.set_etag([RENDERING, "article", article_id, version, locale()])
         found = db.session.get_one(Article, article_id)
         rows = _latest(Comment.article_id == article_id)
-        return _atom(render(message("feed.article_title") % {"article": article}, rows,
+        return _atom(render(f"{message('feed.article_title')} {article}", rows,
                             found.updated_at))
 
 
