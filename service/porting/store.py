@@ -8,6 +8,7 @@ file has been read: a failure rolls everything back, and the import can simply b
 again.
 """
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,12 @@ from ..spamfilter.model import Sample
 from .records import Event, ImportedArticle, ImportedComment, Skipped
 
 BATCH = 1000
+
+
+@functools.lru_cache(maxsize=4096)
+def _name(raw: str) -> str:
+    """A name as plain text; readers come back, so each distinct name is cleaned once."""
+    return to_plain(raw)[:NAME_MAX]
 ANONYMOUS = {"fr": "Anonyme", "en": "Anonymous"}
 
 
@@ -181,7 +188,7 @@ class _Writer:
         if not html:
             self.summary.skipped["empty text"] += 1
             return None
-        name = to_plain(comment.name)[:NAME_MAX] or self.anonymous
+        name = _name(comment.name) or self.anonymous
         email = (comment.email or "").strip() or None
         website = (comment.website or "").strip() or None
         ip = (comment.ip or "").strip() or None
