@@ -72,8 +72,8 @@ def render(title: str, rows: Sequence[Any], fallback_updated: datetime) -> bytes
         _add(entry, "link", rel="alternate", type="application/json", href=link)
         _add(entry, "category", term=row.key)
         _add(entry, "content", row.html, type="html")
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8",
-                                                                     xml_declaration=False)
+    body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
 
 
 def _atom(body: bytes) -> Response:

@@ -234,3 +234,27 @@ def test_script_in_a_wordpress_comment_is_sanitized(app: Flask, runner: FlaskCli
     assert "<em>ok</em>" in eve.html and eve.html.count("<p>") == 2
     assert eve.created_at.isoformat() == "2012-01-02T03:04:05"
     assert bob.status == Status.TRASH and bob.parent_id == eve.id
+
+
+def test_disqus_spam_closed_threads_and_replies_before_their_parent(
+        app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "d.xml"
+    path.write_text("""<?xml version="1.0" encoding="utf-8"?>
+<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+<post dsq:id="20"><message><![CDATA[<p>Early reply</p>]]></message><createdAt>2015-01-02T00:00:00Z</createdAt>
+<isDeleted>false</isDeleted><isSpam>false</isSpam><author><name>B</name></author>
+<thread dsq:id="1"/><parent dsq:id="10"/></post>
+<thread dsq:id="1"><id>my-post</id><link>https://blog.example/2015/my-post/</link>
+<isClosed>true</isClosed></thread>
+<post dsq:id="10"><message>Buy now</message><createdAt>2015-01-01T00:00:00Z</createdAt>
+<isDeleted>false</isDeleted><isSpam>true</isSpam><author><name>A</name><email>a@example.org</email></author>
+<ipAddress>192.0.2.1</ipAddress><thread dsq:id="1"/></post>
+</disqus>""", encoding="utf-8")
+    output = run(runner, "import", "disqus", path).output
+    assert figure(output, "articles closed") == 1 and figure(output, "replies linked") == 1
+    found = rows(app)
+    assert found["10"].status == Status.SPAM and found["20"].status == Status.APPROVED
+    assert found["20"].parent_id == found["10"].id
+    with app.app_context():
+        article = db.session.scalars(sa.select(Article)).one()
+        assert (article.key, article.closed) == ("my-post", True)
