@@ -76,7 +76,10 @@ class Import(MethodView):
             raise FieldErrors({"file": ["import.file_missing"]})
         try:
             if source == "json":
-                return exporting.restore(db.session, upload.stream, current_moderator()), 201
+                counts = exporting.restore(db.session, upload.stream, current_moderator())
+                response = current_app.json.response(RestoreSummarySchema().dump(counts))
+                response.status_code = 201
+                return response
             rule = KeyRule(args["permalink_rule"])
             options = {"actor": current_moderator(), "learn": args["learn"],
                        "locale": current_app.config["DEFAULT_LOCALE"]}

@@ -73,13 +73,15 @@ def restore(session: Session, lines: IO[bytes], actor: Actor) -> dict[str, int]:
     """Read a JSON Lines export back, ids included, in one transaction.
 
     Meant for an empty database (a move, a backup restored); running it again changes
-    nothing. A row whose id is taken by a different row stops it, with nothing written.
+    nothing. Moderators are matched by name, audit rows by what they say; an article or
+    comment whose id is taken by a different one stops it, with nothing written.
     Replies are linked to their parents at the end, so the order of comments is free.
     """
     counts: dict[str, int] = {f"{kind}s": 0 for kind, _, _ in TABLES}
     counts["already_present"] = 0
     models = {kind: (model, columns) for kind, model, columns in TABLES}
     parents: list[dict[str, int]] = []
+    moderators: dict[int, int] = {}  # id in the file -> id here
     session.info[NO_NOTIFICATIONS] = True
     try:
         for number, raw in enumerate(lines, start=1):
@@ -104,29 +106,15 @@ def restore(session: Session, lines: IO[bytes], actor: Actor) -> dict[str, int]:
                 raise ImportFailed(f"Line {number} is not a row of the export. Nothing was "
                                    "imported.", number)
             kind = data.pop("type")
-            model, columns = models[kind]
-            row: dict[str, Any] = {column: (_time(data.get(column)) if column in _TIMES else data.get(column))
-                   for column in columns}
-            if not isinstance(row["id"], int):
-                raise ImportFailed(f"Line {number} has no id. Nothing was imported.", number)
-            if (existing := session.get(model, row["id"])) is not None:
-                if not _same(kind, existing, row):
-                    raise ImportFailed(f"Line {number}: {kind} {row['id']} already exists and "
-                                       "is another one; restore into an empty database. "
-                                       "Nothing was imported.", number)
-                counts["already_present"] += 1
-                continue
-            if kind == "moderator":
-                row["token_hash"] = secrets.token_hex(32)  # nobody holds it: rotate to use
-            if kind == "comment" and row.get("parent_id") is not None:
-                parents.append({"child": row["id"], "parent": row.pop("parent_id")})
             try:
-                session.execute(sa.insert(model.__table__).values(row))
-            except sa.exc.IntegrityError as error:
-                raise ImportFailed(f"Line {number}: {kind} {row['id']} conflicts with what is "
-                                   f"stored ({type(error.orig).__name__}). Nothing was "
-                                   "imported.", number) from None
-            counts[f"{kind}s"] += 1
+                _restore_row(session, kind, data, counts, parents, moderators)
+            except ImportFailed as failure:
+                raise ImportFailed(f"Line {number}: {failure} Nothing was imported.", number) from None
+            except (TypeError, ValueError, KeyError, LookupError, sa.exc.StatementError) as error:
+                # Also IntegrityError (a StatementError): a value the table refuses.
+                reason = type(getattr(error, "orig", None) or error).__name__
+                raise ImportFailed(f"Line {number}: this {kind} row cannot be stored ({reason}). "
+                                   "Nothing was imported.", number) from None
         for start in range(0, len(parents), CHUNK):
             session.execute(sa.update(Comment.__table__)
                             .where(Comment.__table__.c.id == sa.bindparam("child"))
@@ -145,14 +133,75 @@ def restore(session: Session, lines: IO[bytes], actor: Actor) -> dict[str, int]:
     return counts
 
 
-def _same(kind: str, existing: Any, row: Mapping[str, Any]) -> bool:
+def _restore_row(session: Session, kind: str, data: dict[str, Any], counts: dict[str, int],
+                 parents: list[dict[str, int]], moderators: dict[int, int]) -> None:
+    """Insert one row of the export, unless the same row is already there."""
+    model, columns = next((model, columns) for name, model, columns in TABLES if name == kind)
+    row: dict[str, Any] = {column: _time(data.get(column)) if column in _TIMES else data.get(column)
+                           for column in columns}
+    if not isinstance(row["id"], int) or isinstance(row["id"], bool):
+        raise ImportFailed("it has no id.")
     if kind == "moderator":
-        return bool(existing.name == row["name"])
+        if _restore_moderator(session, row, moderators):
+            counts["moderators"] += 1
+        else:
+            counts["already_present"] += 1
+        return
+    if kind == "audit":
+        if row["moderator_id"] is not None:
+            row["moderator_id"] = moderators.get(row["moderator_id"], row["moderator_id"])
+        if _restore_audit(session, row):
+            counts["audits"] += 1
+        else:
+            counts["already_present"] += 1
+        return
+    if (existing := session.get(model, row["id"])) is not None:
+        if not _same(kind, existing, row):
+            raise ImportFailed(f"{kind} {row['id']} already exists and is another one; "
+                               "restore into an empty database.")
+        counts["already_present"] += 1
+        return
+    if kind == "comment" and row.get("parent_id") is not None:
+        parents.append({"child": row["id"], "parent": row.pop("parent_id")})
+    session.execute(sa.insert(model.__table__).values(row))
+    counts[f"{kind}s"] += 1
+
+
+def _restore_audit(session: Session, row: dict[str, Any]) -> bool:
+    """Audit rows are found again by what they say (nothing refers to their ids); one
+    keeps its id when free, as in an empty database, else takes the next one."""
+    same = sa.select(AuditEntry.id).where(
+        AuditEntry.created_at == row["created_at"], AuditEntry.action == row["action"],
+        AuditEntry.actor == row["actor"], AuditEntry.comment_id == row["comment_id"]
+        if row["comment_id"] is not None else AuditEntry.comment_id.is_(None))
+    if session.scalar(same.limit(1)) is not None:
+        return False
+    if session.get(AuditEntry, row["id"]) is not None:
+        row["id"] = (session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0) + 1
+    session.execute(sa.insert(AuditEntry.__table__).values(row))
+    return True
+
+
+def _restore_moderator(session: Session, row: dict[str, Any], moderators: dict[int, int]) -> bool:
+    """A moderator is matched by name (the admin restoring is usually already there);
+    a new one keeps its id if free and gets a token hash nobody holds (rotate to use it)."""
+    original = row["id"]
+    found = session.scalar(sa.select(Moderator.id).where(Moderator.name == row["name"]))
+    if found is not None:
+        moderators[original] = found
+        return False
+    if session.get(Moderator, original) is not None:
+        row["id"] = (session.scalar(sa.select(sa.func.max(Moderator.id))) or 0) + 1
+    moderators[original] = row["id"]
+    session.execute(sa.insert(Moderator.__table__).values(
+        {**row, "token_hash": secrets.token_hex(32)}))
+    return True
+
+
+def _same(kind: str, existing: Any, row: Mapping[str, Any]) -> bool:
     if kind == "article":
         return bool(existing.key == row["key"])
-    if kind == "comment":
-        return bool(existing.text_digest == row["text_digest"] and existing.created_at == row["created_at"])
-    return bool(existing.action == row["action"] and existing.created_at == row["created_at"])
+    return bool(existing.text_digest == row["text_digest"] and existing.created_at == row["created_at"])
 
 
 def _advance_sequences(session: Session) -> None:

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from service.extensions import db
-from service.models import Article, Comment, Status
+from service.models import Article, AuditEntry, Comment, Moderator, Status
 from tests.helpers import API, comment, patch
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -84,13 +84,35 @@ def test_json_restore_refuses_a_conflict_and_a_broken_file(
     body = refused.get_json()
     assert body["message"] == "This file cannot be imported; nothing was written."
     assert "already exists" in body["detail"] and body["line"] >= 2
-    broken = exported + b'{"type": "comment", "id": \n'
+    # Into an empty database, where the admin restoring is already there under another id.
     empty(app)
-    refused = client.post(f"{ADMIN}/imports/json", headers=ada,
+    with app.app_context():
+        from service.auth import create_moderator
+        from service.models import Role
+        create_moderator(db.session, "zoe", Role.ADMIN, "cli:test")
+        token = create_moderator(db.session, "ada", Role.ADMIN, "cli:test")[1]
+    admin = {"Authorization": f"Bearer {token}"}
+    broken = exported + b'{"type": "comment", "id": 99, "created_at": 5}\n'
+    refused = client.post(f"{ADMIN}/imports/json", headers=admin,
                           data={"file": (io.BytesIO(broken), "export.jsonl")})
-    assert refused.status_code in (401, 422)  # the moderators went with the tables
+    assert refused.status_code == 422, refused.get_json()
+    assert refused.get_json()["line"] == len(exported.splitlines()) + 1, refused.get_json()["detail"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0
+    restored = client.post(f"{ADMIN}/imports/json", headers=admin,
+                           data={"file": (io.BytesIO(exported), "export.jsonl")})
+    assert restored.status_code == 201, restored.get_json()
+    assert restored.get_json()["comments"] == 1 and restored.get_json()["moderators"] == 2
+    with app.app_context():
+        names = {name: id for name, id in db.session.execute(sa.select(Moderator.name, Moderator.id))}
+        assert set(names) == {"zoe", "ada", "marc", "rex"} and names["ada"] == 2
+        # The audit rows of the file's ada (id 1 there) now name the ada who is here.
+        assert set(db.session.scalars(sa.select(AuditEntry.moderator_id).where(
+            AuditEntry.actor == "ada"))) <= {2}
+    for garbage in (b"", b"\xff\xfe", b'{"format": "causerie-export"}\n[1, 2]\n', b"not json"):
+        answer = client.post(f"{ADMIN}/imports/json", headers=admin,
+                             data={"file": (io.BytesIO(garbage or b"\n"), "x.jsonl")})
+        assert answer.status_code in (201, 422), garbage
 
 
 def test_wxr_export_reads_back_through_the_wordpress_importer(
