@@ -86,7 +86,7 @@ def _latest(*where: Any) -> Sequence[Any]:
     query = (sa.select(*_COLUMNS).join(Article, Article.id == Comment.article_id)
              .where(Comment.status == Status.APPROVED, *where)
              .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(ENTRIES))
-    return db.session.execute(query).all()
+    return db.session().execute(query).all()
 
 
 @blp.route("/articles/<article:article>/feed.atom")
@@ -96,11 +96,11 @@ class ArticleFeed(MethodView):
     @blp.alt_response(404, description="No article has this key.")
     def get(self, article: str) -> Response:
         """The article's latest approved comments, as an Atom feed (ETag, 304)."""
-        article_id, version = article_version(db.session, article)
+        article_id, version = article_version(db.session(), article)
         if article_id is None:
             raise NotFound()
         blp.set_etag([RENDERING, "article", article_id, version, locale()])
-        found = db.session.get_one(Article, article_id)
+        found = db.session().get_one(Article, article_id)
         rows = _latest(Comment.article_id == article_id)
         return _atom(render(f"{message('feed.article_title')} {article}", rows,
                             found.updated_at))
@@ -114,7 +114,7 @@ class SiteFeed(MethodView):
         """The site's latest approved comments, as an Atom feed (ETag, 304)."""
         # Versions only grow, and every change the public sees bumps one: their sum and
         # the number of articles change whenever the feed's content may.
-        articles, versions, updated = db.session.execute(sa.select(
+        articles, versions, updated = db.session().execute(sa.select(
             sa.func.count(Article.id), sa.func.coalesce(sa.func.sum(Article.version), 0),
             sa.func.max(Article.updated_at))).one()
         blp.set_etag([RENDERING, "site", articles, int(versions), locale()])

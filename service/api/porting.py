@@ -76,7 +76,7 @@ class Import(MethodView):
             raise FieldErrors({"file": ["import.file_missing"]})
         try:
             if source == "json":
-                counts = exporting.restore(db.session, upload.stream, current_moderator())
+                counts = exporting.restore(db.session(), upload.stream, current_moderator())
                 response = current_app.json.response(RestoreSummarySchema().dump(counts))
                 response.status_code = 201
                 return response
@@ -87,11 +87,11 @@ class Import(MethodView):
                 with tempfile.TemporaryDirectory() as folder:
                     path = Path(folder) / "isso.db"
                     upload.save(path)
-                    summary = import_events(db.session, "isso", isso.read(path, rule), **options)
+                    summary = import_events(db.session(), "isso", isso.read(path, rule), **options)
             else:
                 reader = wxr.read if source == "wordpress" else disqus.read
                 stream: IO[bytes] = upload.stream
-                summary = import_events(db.session, source, reader(stream, rule), **options)
+                summary = import_events(db.session(), source, reader(stream, rule), **options)
         except ImportFailed as failure:
             raise ImportRefused(failure) from None
         current_app.logger.info("import %s: %s comments", source, summary.total)
@@ -118,7 +118,7 @@ class ExportJson(MethodView):
                                 "content": {"application/x-ndjson": {}}}})
     def get(self) -> Response:
         """Everything, streamed as JSON Lines; `POST /imports/json` reads it back."""
-        return _download(exporting.json_lines(db.session), "application/x-ndjson",
+        return _download(exporting.json_lines(db.session()), "application/x-ndjson",
                          "causerie-export.jsonl")
 
 
@@ -130,7 +130,7 @@ class ExportWxr(MethodView):
                                 "content": {"application/rss+xml": {}}}})
     def get(self, args: dict[str, Any]) -> Response:
         """Every article and comment as WordPress WXR 1.2, streamed."""
-        return _download(exporting.wxr(db.session, args["base_url"]), "application/rss+xml",
+        return _download(exporting.wxr(db.session(), args["base_url"]), "application/rss+xml",
                          "causerie-export.xml")
 
 
@@ -141,7 +141,7 @@ class PersonalDataExport(MethodView):
     @blp.response(200, PersonalDataSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Everything held about the person with this e-mail (a POST: no address in URLs)."""
-        return personal_data.export(db.session, data["email"], current_moderator())
+        return personal_data.export(db.session(), data["email"], current_moderator())
 
 
 @blp.route("/personal-data/erase")
@@ -151,7 +151,7 @@ class PersonalDataErase(MethodView):
     @blp.response(200, ErasureResultSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Anonymize (default) or delete the comments of this e-mail; audited, not notified."""
-        return personal_data.erase(db.session, data["email"], data["mode"], current_moderator(),
+        return personal_data.erase(db.session(), data["email"], data["mode"], current_moderator(),
                                    current_app.config["DEFAULT_LOCALE"])
 
 
@@ -161,6 +161,6 @@ class Maintenance(MethodView):
     @blp.response(200, MaintenanceSchema)
     def post(self) -> dict[str, int]:
         """Apply the retention settings now (what `flask --app wsgi maintenance` does)."""
-        return retention.run_maintenance(db.session, current_app.config, current_moderator())
+        return retention.run_maintenance(db.session(), current_app.config, current_moderator())
 
 

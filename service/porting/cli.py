@@ -46,7 +46,7 @@ def _xml_import(source: str, reader: Callable[[IO[bytes], KeyRule], Iterator[Eve
             def progress(summary: Summary) -> None:
                 bar.update(stream.tell() - bar.pos, summary)
 
-            summary = import_events(db.session, source, reader(stream, key_rule),
+            summary = import_events(db.session(), source, reader(stream, key_rule),
                                     actor=_operator(), learn=learn, progress=progress,
                                     locale=current_app.config["DEFAULT_LOCALE"])
             bar.update(size - bar.pos, summary)
@@ -94,7 +94,7 @@ def import_isso(file: Path, permalink_rule: str | None, learn: bool) -> None:
                 done = summary.total + summary.already_present + sum(summary.skipped.values())
                 bar.update(done - bar.pos, summary)
 
-            summary = import_events(db.session, "isso", isso.read(file, key_rule),
+            summary = import_events(db.session(), "isso", isso.read(file, key_rule),
                                     actor=_operator(), learn=learn, progress=progress,
                                     locale=current_app.config["DEFAULT_LOCALE"])
     except ImportFailed as error:
@@ -108,7 +108,7 @@ def import_json(file: Path) -> None:
     """Restore a Causerie export (JSON Lines), ids included, into an empty database."""
     try:
         with file.open("rb") as stream:
-            counts = exporting.restore(db.session, stream, _operator())
+            counts = exporting.restore(db.session(), stream, _operator())
     except ImportFailed as error:
         raise click.ClickException(str(error)) from None
     width = max(map(len, counts))
@@ -129,7 +129,7 @@ def _write(lines: Iterator[str], file: str) -> None:
 @click.argument("file", default="-")
 def export_json(file: str) -> None:
     """Write every article, comment (every field) and audit row to FILE (default: stdout)."""
-    _write(exporting.json_lines(db.session), file)
+    _write(exporting.json_lines(db.session()), file)
     db.session.rollback()
 
 
@@ -138,7 +138,7 @@ def export_json(file: str) -> None:
 @click.option("--base-url", help="The blog's address: items get <link>BASE/<key>/</link>.")
 def export_wxr(file: str, base_url: str | None) -> None:
     """Write a WordPress WXR 1.2 file to FILE (default: stdout)."""
-    _write(exporting.wxr(db.session, base_url), file)
+    _write(exporting.wxr(db.session(), base_url), file)
     db.session.rollback()
 
 
@@ -149,7 +149,7 @@ personal = AppGroup("personal-data", help="What is held about a person (by e-mai
 @click.argument("email")
 def personal_export(email: str) -> None:
     """Print, as JSON, everything held about the person with this e-mail address."""
-    found = personal_data.export(db.session, email, _operator())
+    found = personal_data.export(db.session(), email, _operator())
     click.echo(json.dumps(found, ensure_ascii=False, indent=2))
 
 
@@ -165,7 +165,7 @@ def personal_erase(email: str, mode: Any, yes: bool) -> None:
     if not yes:
         click.confirm(f"{'Delete' if mode == 'delete' else 'Anonymize'} every comment of "
                       f"{email}? This cannot be undone.", abort=True)
-    done = personal_data.erase(db.session, email, mode, _operator(),
+    done = personal_data.erase(db.session(), email, mode, _operator(),
                                current_app.config["DEFAULT_LOCALE"])
     click.echo(f"{done['comments']} comments {'deleted' if mode == 'delete' else 'anonymized'}.")
 
@@ -174,7 +174,7 @@ def personal_erase(email: str, mode: Any, yes: bool) -> None:
 @with_appcontext
 def maintenance() -> None:
     """Apply the retention settings (KEEP_CLIENT_DATA_DAYS, KEEP_SPAM_DAYS, KEEP_PENDING_DAYS)."""
-    done = retention.run_maintenance(db.session, current_app.config, _operator())
+    done = retention.run_maintenance(db.session(), current_app.config, _operator())
     click.echo(f"IP addresses and user agents cleared: {done['client_data_cleared']}\n"
                f"spam deleted: {done['spam_deleted']}\n"
                f"pending moved to the trash: {done['pending_trashed']}")

@@ -12,7 +12,7 @@ import json
 import secrets
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
@@ -33,6 +33,11 @@ TABLES: list[tuple[str, Any, tuple[str, ...]]] = [
     ("comment", Comment, tuple(column.key for column in Comment.__table__.columns)),
     ("audit", AuditEntry, tuple(column.key for column in AuditEntry.__table__.columns)),
 ]
+
+
+def table(model: Any) -> sa.Table:
+    """A model's table, typed as the Table it is (core inserts and updates want one)."""
+    return cast(sa.Table, model.__table__)
 
 
 def _plain(value: Any) -> Any:
@@ -116,10 +121,10 @@ def restore(session: Session, lines: IO[bytes], actor: Actor) -> dict[str, int]:
                 raise ImportFailed(f"Line {number}: this {kind} row cannot be stored ({reason}). "
                                    "Nothing was imported.", number) from None
         for start in range(0, len(parents), CHUNK):
-            session.execute(sa.update(Comment.__table__)
-                            .where(Comment.__table__.c.id == sa.bindparam("child"))
+            session.execute(sa.update(table(Comment))
+                            .where(table(Comment).c.id == sa.bindparam("child"))
                             .values(parent_id=sa.bindparam("parent"),  # not a change: no onupdate
-                                    updated_at=Comment.__table__.c.updated_at),
+                                    updated_at=table(Comment).c.updated_at),
                             parents[start:start + CHUNK])
         _advance_sequences(session)
         record(session, actor, "import", field="source", old=None,
@@ -163,7 +168,7 @@ def _restore_row(session: Session, kind: str, data: dict[str, Any], counts: dict
         return
     if kind == "comment" and row.get("parent_id") is not None:
         parents.append({"child": row["id"], "parent": row.pop("parent_id")})
-    session.execute(sa.insert(model.__table__).values(row))
+    session.execute(sa.insert(table(model)).values(row))
     counts[f"{kind}s"] += 1
 
 
@@ -178,7 +183,7 @@ def _restore_audit(session: Session, row: dict[str, Any]) -> bool:
         return False
     if session.get(AuditEntry, row["id"]) is not None:
         row["id"] = (session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0) + 1
-    session.execute(sa.insert(AuditEntry.__table__).values(row))
+    session.execute(sa.insert(table(AuditEntry)).values(row))
     return True
 
 
@@ -193,7 +198,7 @@ def _restore_moderator(session: Session, row: dict[str, Any], moderators: dict[i
     if session.get(Moderator, original) is not None:
         row["id"] = (session.scalar(sa.select(sa.func.max(Moderator.id))) or 0) + 1
     moderators[original] = row["id"]
-    session.execute(sa.insert(Moderator.__table__).values(
+    session.execute(sa.insert(table(Moderator)).values(
         {**row, "token_hash": secrets.token_hex(32)}))
     return True
 

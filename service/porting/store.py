@@ -24,6 +24,7 @@ from ..moderation.actions import NO_NOTIFICATIONS, article_for_comment, touch_ar
 from ..moderation.decisions import Actor, record
 from ..screening.sanitize import normalize, to_html, to_plain
 from ..spamfilter.model import Sample
+from .export import table
 from .records import Event, ImportedArticle, ImportedComment, Skipped
 
 BATCH = 1000
@@ -217,6 +218,7 @@ class _Writer:
             self.summary.parents_missing += len(chunk) - len(links)
             if links:
                 self.session.execute(
-                    sa.update(Comment.__table__).where(Comment.__table__.c.id == sa.bindparam("child"))
-                    .values(parent_id=sa.bindparam("parent")), links)
+                    sa.update(table(Comment)).where(table(Comment).c.id == sa.bindparam("child"))
+                    .values(parent_id=sa.bindparam("parent"),
+                            updated_at=table(Comment).c.updated_at), links)
         self.orphans = []
