@@ -118,6 +118,7 @@ class ExportJson(MethodView):
                                 "content": {"application/x-ndjson": {}}}})
     def get(self) -> Response:
         """Everything, streamed as JSON Lines; `POST /imports/json` reads it back."""
+        exporting.audit_export(db.session(), current_moderator(), "json")
         return _download(exporting.json_lines(db.session()), "application/x-ndjson",
                          "causerie-export.jsonl")
 
@@ -130,6 +131,7 @@ class ExportWxr(MethodView):
                                 "content": {"application/rss+xml": {}}}})
     def get(self, args: dict[str, Any]) -> Response:
         """Every article and comment as WordPress WXR 1.2, streamed."""
+        exporting.audit_export(db.session(), current_moderator(), "wxr")
         return _download(exporting.wxr(db.session(), args["base_url"]), "application/rss+xml",
                          "causerie-export.xml")
 

@@ -129,6 +129,7 @@ def _write(lines: Iterator[str], file: str) -> None:
 @click.argument("file", default="-")
 def export_json(file: str) -> None:
     """Write every article, comment (every field) and audit row to FILE (default: stdout)."""
+    exporting.audit_export(db.session(), _operator(), "json")
     _write(exporting.json_lines(db.session()), file)
     db.session.rollback()
 
@@ -138,6 +139,7 @@ def export_json(file: str) -> None:
 @click.option("--base-url", help="The blog's address: items get <link>BASE/<key>/</link>.")
 def export_wxr(file: str, base_url: str | None) -> None:
     """Write a WordPress WXR 1.2 file to FILE (default: stdout)."""
+    exporting.audit_export(db.session(), _operator(), "wxr")
     _write(exporting.wxr(db.session(), base_url), file)
     db.session.rollback()
 

@@ -59,6 +59,12 @@ def _rows(session: Session, model: Any, columns: tuple[str, ...]) -> Iterator[di
         last = rows[-1].id
 
 
+def audit_export(session: Session, actor: Actor, kind: str) -> None:
+    """An export hands out personal data: the trail says who took one, and when."""
+    record(session, actor, "export", field="format", old=None, new=kind)
+    session.commit()
+
+
 def json_lines(session: Session) -> Iterator[str]:
     """The whole site as JSON Lines, one line at a time."""
     yield json.dumps({"format": FORMAT, "version": VERSION}) + "\n"
