@@ -156,6 +156,7 @@ MESSAGES = {
     # Imports, exports, personal data, feeds.
     "import.invalid": _l("This file cannot be imported; nothing was written."),
     "import.malformed": _l("This file is not well-formed XML (see its line and column); nothing was written."),
+    "import.concurrent": _l("Another import wrote the same comments meanwhile; nothing was written. Run it again."),
     "import.rule": _l("The permalink rule is not a valid regular expression."),
     "import.file_missing": _l("Send the file to import in the form field named file."),
     "erase.mode": _l("The mode is anonymize or delete."),

@@ -41,6 +41,8 @@ class ImportRefused(DetailedError):
 
     def __init__(self, failure: ImportFailed) -> None:
         self.message_key = failure.key
+        if failure.key == "import.concurrent":
+            self.status_code = 409
         super().__init__({"file": [failure.key]}, {
             "line": failure.line, "column": failure.column, "detail": str(failure)})
 
@@ -66,6 +68,8 @@ class Import(MethodView):
                       description="`json`: a Causerie export restored (ids kept).")
     @blp.alt_response(413, description="The file is over IMPORT_MAX_CONTENT_LENGTH.")
     @blp.alt_response(415, description="The body is not multipart/form-data.")
+    @blp.alt_response(409, description="Another import wrote the same comments meanwhile; "
+                                       "nothing was written, and running it again is safe.")
     @blp.alt_response(422, description="No file, or a file that cannot be imported (`line`, "
                                        "`column`, `detail` say where and why); nothing written.")
     def post(self, args: dict[str, Any], source: str) -> Any:

@@ -25,7 +25,7 @@ from ..moderation.decisions import Actor, record
 from ..screening.sanitize import normalize, to_html, to_plain
 from ..spamfilter.model import Sample
 from .export import table
-from .records import Event, ImportedArticle, ImportedComment, Skipped
+from .records import Event, ImportedArticle, ImportedComment, ImportFailed, Skipped
 
 BATCH = 1000
 
@@ -110,6 +110,11 @@ def import_events(session: Session, source: str, events: Iterable[Event], *, act
         record(session, actor, "import", field="source", old=None,
                new=f"{source}: {summary.total} imported, {summary.already_present} already present")
         session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise ImportFailed("Another import wrote some of the same comments meanwhile. Nothing "
+                           "was imported; run it again: it will skip what is there now.",
+                           key="import.concurrent") from None
     except BaseException:
         session.rollback()
         raise

@@ -77,3 +77,21 @@ def test_refusals_write_nothing_and_speak_the_readers_language(
     assert rule.status_code == 422
     assert rule.get_json()["message"] == "La règle de permalien n'est pas une expression régulière valide."
     assert count(app) == 0 and count(app, Article) == 0
+
+
+def test_two_uploads_of_one_file_at_once_import_it_once(app: Flask, ada: dict[str, str]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    wxr = DATA / "wordpress-wxr" / "isso-tests-wordpress.xml"
+
+    def send(_: int) -> int:
+        response = app.test_client().post(f"{URL}/wordpress", data=upload(wxr), headers=ada)
+        assert response.is_json
+        return response.status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(pool.map(send, range(2)))
+    # Serialized (200, 200), or the second refused as a whole: 409 (PostgreSQL), 503 (SQLite busy).
+    assert codes[0] == 200 and codes[1] in (200, 409, 503), codes
+    assert count(app) == 8
+    assert app.test_client().post(f"{URL}/wordpress", data=upload(wxr),
+                                  headers=ada).get_json()["already_present"] == 8
