@@ -7,6 +7,7 @@ when Disqus says `isApproved` false).
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 import xml.etree.ElementTree as ET
 from typing import IO
 
@@ -67,7 +68,7 @@ def read(stream: IO[bytes], rule: KeyRule) -> Iterator[Event]:
 
 
 def _on(comment: ImportedComment, key: str) -> ImportedComment:
-    return ImportedComment(**{**comment.__dict__, "article": key})
+    return replace(comment, article=key)
 
 
 def _child(element: object, name: str) -> str | None:

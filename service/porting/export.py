@@ -52,8 +52,8 @@ def _rows(session: Session, model: Any, columns: tuple[str, ...]) -> Iterator[di
     """Every row of a table as a dict of plain values, by id, CHUNK rows at a time."""
     selected = [getattr(model, column) for column in columns]
     last = 0
-    while rows := session.execute(sa.select(*selected).where(model.id > last)
-                                  .order_by(model.id).limit(CHUNK)).all():
+    while rows := _fetch(session, sa.select(*selected).where(model.id > last)
+                         .order_by(model.id).limit(CHUNK)):
         for row in rows:
             yield {column: _plain(value) for column, value in zip(columns, row)}
         last = rows[-1].id
@@ -63,6 +63,14 @@ def audit_export(session: Session, actor: Actor, kind: str) -> None:
     """An export hands out personal data: the trail says who took one, and when."""
     record(session, actor, "export", field="format", old=None, new=kind)
     session.commit()
+
+
+def _fetch(session: Session, query: sa.Executable) -> list[Any]:
+    """One chunk's rows, the transaction ended before they are written: a reader who is
+    slow, or stops reading, holds no lock (an export is not one point-in-time snapshot)."""
+    rows = list(session.execute(query).all())
+    session.rollback()
+    return rows
 
 
 def json_lines(session: Session) -> Iterator[str]:
@@ -247,9 +255,8 @@ def wxr(session: Session, base_url: str | None = None) -> Iterator[str]:
            'xmlns:wp="http://wordpress.org/export/1.2/">\n<channel>\n'
            '<title>Causerie</title>\n<wp:wxr_version>1.2</wp:wxr_version>\n')
     last = 0
-    while articles := session.execute(sa.select(Article.id, Article.key, Article.closed)
-                                      .where(Article.id > last).order_by(Article.id)
-                                      .limit(CHUNK)).all():
+    while articles := _fetch(session, sa.select(Article.id, Article.key, Article.closed)
+                             .where(Article.id > last).order_by(Article.id).limit(CHUNK)):
         for article in articles:
             yield from _item(session, article, base_url)
         last = articles[-1].id
@@ -265,9 +272,9 @@ def _item(session: Session, article: Any, base_url: str | None) -> Iterator[str]
     last = 0
     columns = (Comment.id, Comment.parent_id, Comment.name, Comment.email, Comment.website,
                Comment.ip, Comment.text, Comment.status, Comment.created_at)
-    while comments := session.execute(sa.select(*columns).where(
+    while comments := _fetch(session, sa.select(*columns).where(
             Comment.article_id == article.id, Comment.id > last).order_by(Comment.id)
-            .limit(CHUNK)).all():
+            .limit(CHUNK)):
         for c in comments:
             date = c.created_at.strftime("%Y-%m-%d %H:%M:%S")
             yield ("<wp:comment>\n"

@@ -149,3 +149,22 @@ def test_exports_are_for_admins_only(app: Flask, ada: dict[str, str], marc: dict
         assert client.get(ADMIN + path).status_code == 401
         assert client.get(ADMIN + path, headers=marc).status_code == 403
     assert client.get(f"{ADMIN}/export.wxr?base_url=javascript:alert(1)", headers=ada).status_code == 422
+
+
+def test_a_reader_who_stops_reading_an_export_holds_no_lock(app: Flask, ada: dict[str, str]) -> None:
+    client = app.test_client()
+    comment(client, "Un commentaire")
+    comment(client, "Un autre")
+    for path, mark in (("/export.jsonl", b'"type": "comment"'), ("/export.wxr", b"<wp:comment>")):
+        response = client.get(ADMIN + path, headers=ada, buffered=False)
+        chunks = iter(response.response)
+        while mark not in next(chunks):  # the reader took a first comment, then went away
+            pass
+        with app.app_context(), db.engine.connect() as other:
+            if other.dialect.name == "postgresql":
+                other.execute(sa.text("SET lock_timeout = '3s'"))
+                other.execute(sa.text("LOCK TABLE audit_entry, comment, article IN ACCESS EXCLUSIVE MODE"))
+            else:
+                other.exec_driver_sql("BEGIN EXCLUSIVE")
+            other.rollback()
+        response.close()
