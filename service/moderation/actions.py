@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .. import oncommit
 from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
 from ..models import Article, Comment, Status, text_digest, upsert, utcnow
+from ..notify import outbox
 from ..notify.outbox import announce
 from ..screening.pipeline import screen, unscreened
 from ..screening.rules import Draft
@@ -180,7 +181,7 @@ def _model_opinion(session: Session, data: Mapping[str, Any],
 # Writes that must never notify anyone (imports, personal-data erasure, retention) run
 # with this flag in session.info; whatever reacts to comment events (a notification
 # outbox, webhooks) checks `notifications_allowed(session)` and stays silent when False.
-NO_NOTIFICATIONS = "causerie.no_notifications"
+NO_NOTIFICATIONS = outbox.NO_NOTIFICATIONS
 
 
 def notifications_allowed(session: Session) -> bool:

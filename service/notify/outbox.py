@@ -38,11 +38,15 @@ class Announced:
 def announce(session: Session, name: str, *, comment: Comment | None = None,
              article_key: str | None = None, old_status: Status | None = None,
              actor: str | None = None) -> None:
-    """Notify whoever wants `name` when (and only if) the session commits."""
+    """Notify whoever wants `name` when (and only if) the session commits; nobody while
+    the session says NO_NOTIFICATIONS (imports, personal-data erasure, retention)."""
+    if session.info.get(NO_NOTIFICATIONS):
+        return
     oncommit.queue(session, ANNOUNCED, Announced(name, comment, article_key, old_status, actor))
 
 
 ANNOUNCED = "notify.announced"
+NO_NOTIFICATIONS = "causerie.no_notifications"  # in session.info: this write notifies nobody
 
 
 @oncommit.before_commit(ANNOUNCED)
