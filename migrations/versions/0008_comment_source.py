@@ -5,7 +5,7 @@ there; a unique pair, so importing the same file twice finds every comment again
 Native comments leave both NULL (NULLs never collide in a unique constraint).
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0004
 Create Date: 2026-12-02 05:50:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0007'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
