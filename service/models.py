@@ -81,6 +81,9 @@ class Article(Model):
     version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Approved comments, recounted in the same transaction as every change of what is
+    # approved (moderation.actions.touch_article), so counts are one indexed look-up.
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Comment(Model):
