@@ -1,30 +1,31 @@
-"""Benchmark: the public listing and posting under gunicorn, next to a bare Flask floor.
+"""Benchmark: Causerie beside Isso, the peer a blog owner would pick instead, on the same
+machine, in the same run, under the same load; and the listing next to a bare Flask floor.
 
-    .venv/bin/python bench/run.py           # the full run (about 3 minutes)
-    .venv/bin/python bench/run.py --quick   # a smoke run (under a minute)
+    make bench                                # the full run (about 13 minutes)
+    .venv/bin/python bench/run.py --quick     # a smoke run (a few minutes)
 
-In one run, on loopback, with the same kind of gunicorn server for every app (2 gevent
-workers; the service with gunicorn.conf.py, as `make run`) and the same load
-(wrk -t2 -c32 --latency):
+For each table size (10^4 and 10^6 comments; --quick: 10^4 only):
 
-1. a SQLite database is migrated and seeded: one article with 100 approved comments
-   (100-600 characters each) in a table of at least 100,000 comments over many articles;
-2. wrk measures a bare Flask app sending the listing's bytes as a constant, a bare app
-   jsonifying the same data, the listing itself (and its 304), and posting comments;
-3. in process, the listing's SQL statements are counted and its cost timed on tables of
-   10k, 100k (and 1M in the full run) comments, the article's size unchanged;
-4. if the moderation endpoints exist: the queue at 10,000 pending comments, and bulk
-   approvals of 500.
+1. the same comments are bulk-inserted into Causerie on SQLite, Isso's own SQLite file
+   and Causerie on PostgreSQL (a database of its own on the local server): one article
+   with 100 approved comments of 100-600 characters, the others spread 50 an article;
+   Causerie's spam model is trained on the shipped YouTube corpus, its word lists set;
+2. every server runs the Dockerfile's gunicorn command (bench/serve.py) on 127.0.0.1;
+3. wrk -t2 -c32 --latency loads, in rounds and in turns (so that a change of the
+   shared machine's load weighs on all alike): the bare bytes floor, the listing, its
+   304 revisit, counts for 10 and 100 articles, and posting (each comment to a new
+   article; screening on); the medians of the rounds are reported, with their ratios;
+4. at the largest size, the moderation queue and bulk approvals; then, in process, the
+   statements and cost of one listing on each SQLite table.
 
-The table is printed and written to bench/results/latest.md. Every server is killed on
-exit, and every step is bounded in time.
+The table is printed and written to bench/results/latest.md. Every server is killed and
+every temporary database dropped on exit; every step is bounded in time.
 """
 
 import argparse
 import json
 import os
 import platform
-import random
 import re
 import shutil
 import signal
@@ -34,8 +35,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
-from dataclasses import dataclass
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,118 +46,83 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 PROJECT = BENCH.parent
 sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(BENCH))
 
-from service.models import text_digest  # noqa: E402
-from service.screening.sanitize import to_html  # noqa: E402
-from tests.serving import get, gunicorn, migrate, service_environment  # noqa: E402
+import peer_isso  # noqa: E402
+import seeding  # noqa: E402
+from seeding import ARTICLE, ARTICLE_COMMENTS, article_key  # noqa: E402
+from serve import describe, serve  # noqa: E402
+from tests.serving import free_port, get, migrate, service_environment  # noqa: E402
 
-ARTICLE = "comment-devenir-chef-de-projet-ia"
-ARTICLE_COMMENTS = 100
 PENDING = 10_000
 BULK = 500
 LISTING = f"/api/v1/articles/{ARTICLE}/comments?limit={ARTICLE_COMMENTS}"
-WORDS = ("le projet la méthode une équipe des données ce modèle notre client mon avis cette "
-         "approche les jalons le budget vos retours la qualité un prototype les tests "
-         "le risque la mise en production nos utilisateurs le planning").split(" ")
-VERBS = ("demande", "change", "améliore", "complique", "simplifie", "révèle", "suppose",
-         "accélère", "ralentit", "rassure")
-EXTRAS = ("", "", "", " Voir https://example.org/retour-d-experience pour un exemple.",
-          " C'est <em>vraiment</em> le point clé.", " <b>Merci</b> pour ce partage !",
-          " Comme dit l'adage : <q>mieux vaut tard que jamais</q>.")
+ISSO_LISTING = "/?" + urllib.parse.urlencode({"uri": f"/{ARTICLE}"})
+DATASET = PROJECT / "service" / "data" / "youtube-spam"
+POSTGRESQL = os.environ.get("BENCH_POSTGRESQL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SCREENING = {"HELD_WORDS": "casino,loan", "BLOCKED_WORDS": "viagra,xanax", "MAX_LINKS": "2"}
 
 
 def say(message: str) -> None:
     print(message, flush=True)
 
 
-# --- data -------------------------------------------------------------------------------
-
-def comment_text(rng: random.Random) -> str:
-    """A plausible comment of 100 to 600 characters, in one to three paragraphs."""
-    target = rng.randint(100, 600)
-    paragraphs: list[str] = []
-    text = ""
-    while len(text) < target:
-        sentence = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 7)))
-        sentence = f"{sentence.capitalize()} {rng.choice(VERBS)} {rng.choice(WORDS)}."
-        if rng.random() < 0.1:
-            sentence += rng.choice(EXTRAS)
-        if paragraphs and rng.random() < 0.15:
-            paragraphs.append(sentence)
-        elif paragraphs:
-            paragraphs[-1] += " " + sentence
-        else:
-            paragraphs.append(sentence)
-        text = "\n\n".join(paragraphs)
-    return text[:target].rstrip() or "Merci pour cet article."
-
-
-def seed(path: Path, total: int, *, pending: int = 0, seed_value: int = 7) -> None:
-    """Fill a migrated SQLite database: `total` comments, 100 approved on ARTICLE.
-
-    The others are spread over total/50 articles, mostly approved, `pending` of them
-    pending, the rest spam or rejected; ids and dates interleave as they would in life.
-    """
-    rng = random.Random(seed_value)
-    pool = [(text, to_html(text)) for text in (comment_text(rng) for _ in range(600))]
-    names = [f"{first} {last}" for first in ("Julie", "Marc", "Zoé", "Karim", "Léa", "Hugo")
-             for last in ("Martin", "Bernard", "Dubois", "Nguyen", "Moreau")]
-    articles = max(total // 50, 10)
-    start = datetime(2024, 1, 1)
-    step = (datetime(2026, 11, 1) - start) / total
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("PRAGMA synchronous=OFF")
-        with connection:
-            connection.executemany(
-                "INSERT INTO article (id, key, closed, version, created_at, updated_at) "
-                "VALUES (?, ?, 0, ?, ?, ?)",
-                [(number, ARTICLE if number == 1 else f"article-{number}", 1,
-                  start.isoformat(sep=" "), start.isoformat(sep=" "))
-                 for number in range(1, articles + 1)])
-            ours = set(rng.sample(range(total), ARTICLE_COMMENTS))
-            others = [n for n in range(total) if n not in ours]
-            pending_rows = set(rng.sample(others, min(pending, len(others))))
-            rows = []
-            for number in range(total):
-                text, html = pool[number % len(pool)]
-                if number in ours:
-                    text = comment_text(rng)
-                    html, article, status = to_html(text), 1, "approved"
-                elif number in pending_rows:
-                    article, status = rng.randint(2, articles), "pending"
-                else:
-                    article = rng.randint(2, articles)
-                    status = rng.choices(("approved", "spam", "rejected"), (85, 10, 5))[0]
-                when = (start + step * number).isoformat(sep=" ")
-                name = names[number % len(names)]
-                rows.append((article, name, f"lecteur{number}@example.org", text, text_digest(text),
-                             html, status, "192.0.2.1", "Mozilla/5.0 (bench)", "[]", status, when,
-                             when))
-                if len(rows) == 20_000:
-                    _insert_comments(connection, rows)
-                    rows = []
-            _insert_comments(connection, rows)
-    finally:
-        connection.close()
-
-
-def _insert_comments(connection: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-    connection.executemany(
-        "INSERT INTO comment (article_id, name, email, text, text_digest, html, status, ip, "
-        "user_agent, reasons, screened_status, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-
+# --- databases ----------------------------------------------------------------------------
 
 def prepare(folder: Path, total: int, *, pending: int = 0) -> str:
-    """A migrated, seeded SQLite database in `folder`; its URL."""
+    """A migrated, seeded Causerie SQLite database in `folder`; its URL."""
     path = folder / f"causerie-{total}.db"
     url = f"sqlite:///{path}"
     began = time.perf_counter()
     migrate(service_environment(url))
-    seed(path, total, pending=pending)
-    say(f"  {total:,} comments seeded in {time.perf_counter() - began:.1f} s ({path.name})")
+    seeding.causerie_sqlite(path, total, pending=pending)
+    say(f"  Causerie SQLite: {total:,} comments in {time.perf_counter() - began:.1f} s")
     return url
+
+
+def prepare_isso(folder: Path, total: int, *, pending: int = 0) -> Path:
+    """An Isso database made by Isso and seeded alike; its configuration file."""
+    path = folder / f"isso-{total}.db"
+    began = time.perf_counter()
+    config = peer_isso.configure(folder, path, free_port())
+    peer_isso.create(config)
+    seeding.isso_sqlite(path, total, pending=pending)
+    say(f"  Isso SQLite: {total:,} comments in {time.perf_counter() - began:.1f} s")
+    return config
+
+
+@contextmanager
+def postgresql_database(total: int, *, pending: int = 0) -> Iterator[str | None]:
+    """A fresh database on the local PostgreSQL, migrated and seeded; dropped on exit.
+    None (and a note) when no server answers."""
+    import psycopg
+    name = f"causerie_bench_{os.getpid()}_{total}"
+    try:
+        admin = psycopg.connect(POSTGRESQL, autocommit=True, connect_timeout=5)
+    except psycopg.Error as error:
+        say(f"  PostgreSQL skipped: {str(error).strip().splitlines()[0]}")
+        yield None
+        return
+    try:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+        url = urllib.parse.urlunsplit(urllib.parse.urlsplit(POSTGRESQL)._replace(path="/" + name))
+        began = time.perf_counter()
+        migrate(service_environment(url), timeout=120)
+        seeding.causerie_postgresql(url, total, pending=pending)
+        say(f"  Causerie PostgreSQL: {total:,} comments in {time.perf_counter() - began:.1f} s")
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def train(env: dict[str, str]) -> str:
+    """Teach this database's spam model the shipped YouTube corpus (the starter model)."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "spam", "train",
+         *map(str, sorted(DATASET.glob("*.csv")))], cwd=PROJECT, env=env,
+        capture_output=True, text=True, timeout=300, check=True).stdout.strip()
 
 
 # --- wrk --------------------------------------------------------------------------------
@@ -188,32 +156,34 @@ def _milliseconds(value: str) -> float:
 
 def wrk(name: str, url: str, seconds: int, *, body: int | None = None, script: Path | None = None,
         args: tuple[str, ...] = (), headers: dict[str, str] | None = None,
-        warmup: int = 0) -> Result:
-    """Run wrk -t2 -c32 --latency against url; the numbers it printed."""
-    command = ["wrk", "-t2", "-c32", "--latency", "--timeout", "5s"]
+        warmup: int = 0, timeout: int = 10, quiet: bool = False) -> Result:
+    """Run wrk -t2 -c32 --latency against url; the numbers it printed. A posting script's
+    first argument (a prefix making each comment new) is changed for the warm-up."""
+    command = ["wrk", "-t2", "-c32", "--latency", "--timeout", f"{timeout}s"]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
     if script:
         command += ["-s", str(script)]
     if warmup:
-        subprocess.run([*command, "-d", f"{warmup}s", url, *(("--", "warmup", *args[1:])
-                                                            if script else ())],
-                       capture_output=True, timeout=warmup + 30, check=True)
+        warm = (args[0] + "w", *args[1:]) if script and script.name == "post.lua" else args
+        subprocess.run([*command, "-d", f"{warmup}s", url, *(("--", *warm) if warm else ())],
+                       capture_output=True, timeout=warmup + timeout + 30, check=True)
     output = subprocess.run([*command, "-d", f"{seconds}s", url, *(("--", *args) if args else ())],
-                            capture_output=True, text=True, timeout=seconds + 30,
+                            capture_output=True, text=True, timeout=seconds + timeout + 30,
                             check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = _milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    p99 = _milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    latency = [re.search(rf"\s{q}%\s+(\S+)", output) for q in (50, 99)]
+    p50, p99 = (_milliseconds(m.group(1)) if m else float("nan") for m in latency)
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
                        output)
     result = Result(name, body, rps, p50, p99, requests, int(bad.group(1)) if bad else 0,
                     sum(map(int, errors.groups())) if errors else 0)
-    say(f"  {name}: {rps:,.0f} requests/s, p99 {p99:.2f} ms"
-        + (f", {result.bad} non-2xx/3xx" if result.bad else "")
-        + (f", {result.errors} socket errors" if result.errors else ""))
+    if not quiet:
+        say(f"  {name}: {rps:,.0f} requests/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+            + (f", {result.bad} non-2xx/3xx" if result.bad else "")
+            + (f", {result.errors} socket errors" if result.errors else ""))
     return result
 
 
@@ -364,6 +334,199 @@ def moderation_bench(url: str, env: dict[str, str], port: int, seconds: int,
     return results, timings, note
 
 
+# --- side by side ----------------------------------------------------------------------
+
+CAUSERIE, PG, ISSO, FLOOR = "Causerie SQLite", "Causerie PostgreSQL", "Isso 0.14 SQLite", "bare Flask"
+PATHS = ("floor", "listing", "304 revisit", "counts, 10 articles", "counts, 100 articles",
+         "posting")
+
+
+@dataclass
+class Load:
+    """One path of one system, loaded once per round."""
+
+    path: str
+    system: str
+    port: int
+    url: str
+    ready: str = "/healthz"
+    script: Path | None = None
+    args: Callable[[], tuple[str, ...]] = lambda: ()
+    headers: dict[str, str] = field(default_factory=dict)
+    body: int | None = None
+    results: list[Result] = field(default_factory=list)
+
+    def median(self) -> Result:
+        rs = self.results
+        return Result(f"{self.system}, {self.path}", self.body,
+                      statistics.median(r.rps for r in rs), statistics.median(r.p50 for r in rs),
+                      statistics.median(r.p99 for r in rs), sum(r.requests for r in rs),
+                      sum(r.bad for r in rs), sum(r.errors for r in rs))
+
+
+def _prefix() -> tuple[str, ...]:
+    return (f"p{time.time_ns() % 10**12}",)
+
+
+def causerie_loads(system: str, port: int, *, revisit: bool) -> list[Load]:
+    base = f"http://127.0.0.1:{port}"
+    status, body = get(port, LISTING, timeout=30)
+    assert status == 200 and len(json.loads(body)["items"]) == ARTICLE_COMMENTS, (system, status)
+    loads = [Load("listing", system, port, base + LISTING, body=len(body))]
+    if revisit:
+        loads.append(Load("304 revisit", system, port, base + LISTING,
+                          headers={"If-None-Match": _etag(port, LISTING)}))
+    for many in (10, 100):
+        query = urllib.parse.urlencode([("article", article_key(n)) for n in range(2, many + 2)])
+        status, answer = get(port, f"/api/v1/counts?{query}", timeout=30)
+        assert status == 200 and len(json.loads(answer)["counts"]) == many, (system, status)
+        loads.append(Load(f"counts, {many} articles", system, port,
+                          f"{base}/api/v1/counts?{query}", body=len(answer)))
+    loads.append(Load("posting", system, port, base, script=BENCH / "post.lua", args=_prefix))
+    return loads
+
+
+def isso_loads(port: int) -> list[Load]:
+    base = f"http://127.0.0.1:{port}"
+    status, body = get(port, ISSO_LISTING, timeout=120)
+    assert status == 200 and json.loads(body)["total_replies"] == ARTICLE_COMMENTS, status
+    loads = [Load("listing", ISSO, port, base + ISSO_LISTING, ready="/config", body=len(body))]
+    for many in (10, 100):
+        uris = json.dumps(["/" + article_key(n) for n in range(2, many + 2)])
+        loads.append(Load(f"counts, {many} articles", ISSO, port, base + "/count",
+                          ready="/config", script=BENCH / "body.lua",
+                          args=lambda uris=uris: ("POST", uris)))
+    loads.append(Load("posting", ISSO, port, base, ready="/config", script=BENCH / "post.lua",
+                      args=lambda: (*_prefix(), "isso")))
+    return loads
+
+
+def drained(load: Load) -> None:
+    """Wait until the server has answered what wrk left queued (a slow server keeps working
+    on requests whose clients are gone), so that it does not weigh on the next load."""
+    try:
+        get(load.port, load.ready, timeout=120)
+    except OSError:
+        pass
+
+
+def run_rounds(loads: list[Load], rounds: int, seconds: int, warmup: int) -> None:
+    """Each round loads every path of every system, systems in turns within a path."""
+    for number in range(rounds):
+        say(f"  round {number + 1} of {rounds}")
+        for path in PATHS:
+            group = [load for load in loads if load.path == path]
+            if not group:
+                continue
+            turn = number % len(group)
+            for load in group[turn:] + group[:turn]:
+                load.results.append(wrk(f"{load.system}, {path}", load.url, seconds,
+                                        body=load.body, script=load.script, args=load.args(),
+                                        headers=load.headers, warmup=warmup if number == 0 else 0,
+                                        timeout=30))
+                drained(load)
+
+
+def _etag(port: int, path: str) -> str:
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.headers["ETag"]
+    finally:
+        connection.close()
+
+
+def _ratio(ours: Result | None, theirs: Result | None) -> str:
+    if not ours or not theirs or not theirs.rps:
+        return "–"
+    value = ours.rps / theirs.rps
+    return f"**{value:,.2f} ×**" if value < 10 else f"**{value:,.0f} ×**"
+
+
+def _cell(result: Result | None) -> str:
+    if result is None:
+        return "– | – | –"
+    return f"{result.rps:,.0f} | {result.p50:.1f} | {result.p99:.1f}"
+
+
+def size_report(total: int, loads: list[Load], rounds: int) -> tuple[list[str], list[str]]:
+    """The section of one table size, and the latency warnings for Causerie's paths."""
+    medians = {(load.system, load.path): load.median() for load in loads}
+    lines = [f"### {total:,} comments", "",
+             f"Medians of {rounds} rounds: requests/s, p50 and p99 latency (ms). Ratio: "
+             "Causerie / Isso. Isso has no validator (no ETag): its revisit is a full listing, "
+             "so the 304 row compares with Isso's listing.", "",
+             f"| path | {ISSO} req/s | p50 | p99 | {CAUSERIE} req/s | p50 | p99 | ratio "
+             f"| {PG} req/s | p50 | p99 | ratio (PG / Isso) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for path in PATHS[1:]:
+        theirs = medians.get((ISSO, "listing" if path == "304 revisit" else path))
+        ours, pg = medians.get((CAUSERIE, path)), medians.get((PG, path))
+        lines.append(f"| {path} | {_cell(theirs)} | {_cell(ours)} | {_ratio(ours, theirs)} "
+                     f"| {_cell(pg)} | {_ratio(pg, theirs)} |")
+    floor, listing = medians.get((FLOOR, "floor")), medians.get((CAUSERIE, "listing"))
+    if floor and listing:
+        lines += ["", f"Bare floor (constant bytes, {floor.body:,} bytes): {_cell(floor)}; "
+                  f"listing / floor: **{listing.rps / floor.rps:.2f}** (goal 0.8)."]
+        spread = [r.rps for r in next(load for load in loads if load.path == "floor").results]
+        lines.append(f"The floor's rounds: {', '.join(f'{r:,.0f}' for r in spread)} requests/s "
+                     "(their spread is the machine's noise).")
+    warnings = []
+    for (system, path), result in medians.items():
+        if system in (CAUSERIE, PG) and result.p99 > 4 * result.p50:
+            warnings.append(f"{system}, {path} at {total:,}: p99 {result.p99:.1f} ms > 4 × "
+                            f"p50 {result.p50:.1f} ms")
+        if result.bad or result.errors:
+            warnings.append(f"{system}, {path} at {total:,}: {result.bad} non-2xx/3xx, "
+                            f"{result.errors} socket errors over the rounds")
+    return lines, warnings
+
+
+def side_by_side(folder: Path, total: int, *, rounds: int, seconds: int, warmup: int,
+                 pending: int, postgresql: bool, moderation: bool
+                 ) -> tuple[list[str], list[str], str, tuple[list[Result], list[float], str]]:
+    """Seed, serve and load every system at one table size."""
+    say(f"\n{total:,} comments: seeding")
+    url = prepare(folder, total, pending=pending)
+    isso_config = prepare_isso(folder, total, pending=pending)
+    common = {"RATELIMIT_ENABLED": "false", "MODERATION": "pre", **SCREENING}
+    env = service_environment(url, **common)
+    notes = [f"model ({CAUSERIE}): {train(env)}"]
+    mod: tuple[list[Result], list[float], str] = ([], [], "")
+    with ExitStack() as stack:
+        pg_url = stack.enter_context(postgresql_database(total, pending=pending)) \
+            if postgresql else None
+        if pg_url:
+            pg_env = service_environment(pg_url, **common)
+            notes.append(f"model ({PG}): {train(pg_env)}")
+        say("  servers")
+        port = stack.enter_context(serve("wsgi:app", env, log=folder / f"causerie-{total}.log"))
+        loads = causerie_loads(CAUSERIE, port, revisit=True)
+        (folder / "listing.json").write_bytes(get(port, LISTING)[1])
+        bare_env = {**service_environment(url), "BENCH_BODY": str(folder / "listing.json")}
+        bare = stack.enter_context(serve("bare:bytes_app", bare_env, ready="/body", cwd=BENCH))
+        loads.insert(0, Load("floor", FLOOR, bare, f"http://127.0.0.1:{bare}/body",
+                             ready="/body", body=len(get(bare, "/body")[1])))
+        isso = stack.enter_context(serve(peer_isso.APP, peer_isso.environment(isso_config),
+                                         python=str(peer_isso.PYTHON), cwd=folder,
+                                         ready="/config", log=folder / f"isso-{total}.log"))
+        loads += isso_loads(isso)
+        if pg_url:
+            pg_port = stack.enter_context(serve("wsgi:app", pg_env,
+                                                log=folder / f"causerie-pg-{total}.log"))
+            loads += causerie_loads(PG, pg_port, revisit=False)
+        say("  load")
+        run_rounds(loads, rounds, seconds, warmup)
+        if moderation:
+            say("  moderation")
+            mod = moderation_bench(url, env, port, seconds, 5 if rounds > 1 else 2)
+    lines, warnings = size_report(total, loads, rounds)
+    return lines, warnings, "; ".join(notes), mod
+
+
 # --- the run -----------------------------------------------------------------------------
 
 def machine() -> str:
@@ -375,7 +538,7 @@ def machine() -> str:
 
 
 def servers_killed_on_signals() -> None:
-    """SIGTERM and SIGHUP unwind like Ctrl-C, so every `with gunicorn(...)` kills its server."""
+    """SIGTERM and SIGHUP unwind like Ctrl-C, so every `with serve(...)` kills its server."""
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
     for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -384,25 +547,37 @@ def servers_killed_on_signals() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="short runs, smaller tables")
-    parser.add_argument("--seconds", type=int, help="wrk duration per target (default 10, 3 quick)")
+    parser.add_argument("--quick", action="store_true", help="10^4 comments, one short round")
+    parser.add_argument("--seconds", type=int, help="wrk duration per load (default 5, 3 quick)")
+    parser.add_argument("--rounds", type=int, help="rounds per size (default 3, 1 quick)")
+    parser.add_argument("--sizes", help="table sizes, comma-separated (default 10000,1000000)")
+    parser.add_argument("--no-postgresql", action="store_true", help="SQLite and Isso only")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     options = parser.parse_args()
-    seconds = options.seconds or (3 if options.quick else 10)
-    warmup = 1 if options.quick else 2
-    scales = [10_000, 100_000] if options.quick else [10_000, 100_000, 1_000_000]
+    seconds = options.seconds or (3 if options.quick else 5)
+    rounds = options.rounds or (1 if options.quick else 3)
+    sizes = ([int(s) for s in options.sizes.split(",")] if options.sizes
+             else [10_000] if options.quick else [10_000, 1_000_000])
     ensure_wrk()
     servers_killed_on_signals()
     started = time.perf_counter()
+    isso_version = peer_isso.ensure_installed()
     folder = Path(tempfile.mkdtemp(prefix="causerie-bench-"))
-    say(f"Causerie bench ({'quick' if options.quick else 'full'}), {machine()}\n"
-        f"wrk -t2 -c32 -d{seconds}s --latency; gunicorn 2 gevent workers on 127.0.0.1; in {folder}")
+    say(f"Causerie bench beside Isso {isso_version} ({'quick' if options.quick else 'full'}), "
+        f"{machine()}\nwrk -t2 -c32 -d{seconds}s --latency, {rounds} rounds; {describe()}; "
+        f"on 127.0.0.1; in {folder}")
+    load = os.getloadavg()
+    if load[0] > 1:
+        say(f"Warning: load average {load[0]:.2f}: other processes will skew the figures")
     try:
-        report = run(folder, seconds, warmup, scales, options.quick)
+        report = run(folder, sizes, rounds, seconds, 1, isso_version,
+                     postgresql=not options.no_postgresql, quick=options.quick)
     finally:
         if not options.keep:
             shutil.rmtree(folder, ignore_errors=True)
-    report += f"\nWhole run: {time.perf_counter() - started:.0f} s.\n"
+    report += (f"\nLoad average (1 min) at start and end: {load[0]:.2f}, {os.getloadavg()[0]:.2f}"
+               f" (2 cores: above about 0.5 at the start, something else shared them).\n"
+               f"\nWhole run: {time.perf_counter() - started:.0f} s.\n")
     results = BENCH / "results"
     results.mkdir(exist_ok=True)
     (results / "latest.md").write_text(report)
@@ -410,89 +585,53 @@ def main() -> int:
     return 0
 
 
-def run(folder: Path, seconds: int, warmup: int, scales: list[int], quick: bool) -> str:
-    load = os.getloadavg()
-    if load[0] > 1:
-        say(f"Warning: load average {load[0]:.2f}: other processes will skew the figures")
-    say("Seeding")
-    url = prepare(folder, 100_000, pending=PENDING)
-    env = service_environment(url, RATELIMIT_ENABLED="false", LOG_LEVEL="INFO")
-    results: list[Result] = []
+def run(folder: Path, sizes: list[int], rounds: int, seconds: int, warmup: int,
+        isso_version: str, *, postgresql: bool, quick: bool) -> str:
+    sections: list[str] = []
+    warnings: list[str] = []
+    notes: list[str] = []
+    urls: list[str] = []
     moderation: tuple[list[Result], list[float], str] = ([], [], "")
-
-    with ExitStack() as servers:
-        say("Servers")
-        port = servers.enter_context(gunicorn("wsgi:app", env, log=folder / "service.log",
-                                              worker_class=None))  # as make run serves it
-        status, body = get(port, LISTING, timeout=10)
-        assert status == 200 and len(json.loads(body)["items"]) == ARTICLE_COMMENTS, status
-        (folder / "listing.json").write_bytes(body)
-        bare_env = {**service_environment(url), "BENCH_BODY": str(folder / "listing.json")}
-        bytes_port, json_port = (
-            servers.enter_context(gunicorn(app, bare_env, ready="/body", cwd=BENCH,
-                                           log=folder / f"{app}.log", worker_class="gevent"))
-            for app in ("bare:bytes_app", "bare:jsonify_app"))
-        bytes_url, json_url = (f"http://127.0.0.1:{p}/body" for p in (bytes_port, json_port))
-        service_url = f"http://127.0.0.1:{port}"
-        # The floor first and again after the service: if the two differ much, the
-        # machine's load changed during the run and the ratios are not to be trusted.
-        say("Load")
-        floor = [wrk("bare Flask, constant bytes", bytes_url, seconds, body=len(body),
-                     warmup=warmup)]
-        jsonified = wrk("bare Flask, jsonify", json_url, seconds,
-                        body=len(get(json_port, "/body")[1]), warmup=warmup)
-        results.append(wrk("listing (100 comments)", service_url + LISTING, seconds,
-                           body=len(body), warmup=warmup))
-        results.append(wrk("listing, If-None-Match (304)", service_url + LISTING, seconds,
-                           headers={"If-None-Match": _etag(port)}))
-        results.append(wrk("service /healthz (no database)", service_url + "/healthz", seconds))
-        results.append(wrk("posting (new article each)", service_url, seconds,
-                           script=BENCH / "post.lua", args=(f"run{int(time.time())}",),
-                           warmup=warmup))
-        floor.append(wrk("bare Flask, constant bytes (again)", bytes_url, seconds,
-                         body=len(body)))
-        moderation = moderation_bench(url, env, port, max(seconds // 2, 3), 3 if quick else 10)
-
-    say("Listing cost by table size (in process)")
-    scale_rows = measure_listing([url if total == 100_000 else prepare(folder, total)
-                                  for total in scales], 5 if quick else 10, 10 if quick else 20)
-
-    listing, posting = results[0], results[3]
-    bare = Result("bare Flask, constant bytes (mean of both)", floor[0].body,
-                  statistics.mean(r.rps for r in floor), statistics.mean(r.p50 for r in floor),
-                  statistics.mean(r.p99 for r in floor), sum(r.requests for r in floor),
-                  sum(r.bad for r in floor), sum(r.errors for r in floor))
-    drift = abs(floor[0].rps - floor[1].rps) / max(floor[0].rps, floor[1].rps)
-    lines = [f"# Causerie bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    for total in sizes:
+        largest = total == max(sizes)
+        pending = min(PENDING, total // 10) if largest else total // 10
+        lines, warned, note, mod = side_by_side(
+            folder, total, rounds=rounds, seconds=seconds, warmup=warmup, pending=pending,
+            postgresql=postgresql, moderation=largest)
+        sections += [*lines, ""]
+        warnings += warned
+        notes.append(f"{total:,}: {note}")
+        urls.append(f"sqlite:///{folder / f'causerie-{total}.db'}")
+        if largest:
+            moderation = mod
+    say("\nListing cost by table size (in process)")
+    scale_rows = measure_listing(urls, 3 if quick else 8, 10 if quick else 20)
+    lines = [f"# Causerie beside Isso {isso_version} — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
              f"{' (quick)' if quick else ''}", "",
              f"Machine: {machine()}.", "",
-             f"Load: wrk -t2 -c32 -d{seconds}s --latency, each server gunicorn with 2 gevent workers "
-             "on 127.0.0.1, wrk on the same machine. Database: SQLite (WAL), 100,000 comments "
-             f"over {100_000 // 50:,} articles, {PENDING:,} pending; the listed article has "
-             "100 approved comments of 100–600 characters, listed with limit=100.", "",
-             HEADER, floor[0].row(), jsonified.row(), *(r.row() for r in results), floor[1].row(),
-             "",
-             f"The floor moved by {drift:.0%} between its two runs"
-             + (" — the machine's load changed: treat the ratios with care." if drift > 0.1
-                else "."), "",
-             f"- listing / bare bytes: **{listing.rps / bare.rps:.2f}** (goal 0.9)",
-             f"- listing / bare jsonify: {listing.rps / jsonified.rps:.2f}",
-             f"- posting / bare bytes: **{posting.rps / bare.rps:.2f}**",
-             f"- 304 listing / bare bytes: {results[1].rps / bare.rps:.2f}",
-             f"- service /healthz / bare bytes: {results[2].rps / bare.rps:.2f}", "",
-             f"Load average (1 min) at start and end: {load[0]:.2f}, {os.getloadavg()[0]:.2f}"
-             " (above about 0.5 at the start, something else shared the 2 cores).", "",
+             f"Load: wrk -t2 -c32 -d{seconds}s --latency, {rounds} rounds, paths in turns; "
+             f"every server {describe()}, on 127.0.0.1, wrk on the same machine. Causerie: "
+             "pre-moderation, rate limits off, screening on (word lists, link limit, the spam "
+             "model trained on the shipped YouTube corpus). Isso: its defaults, guard (rate "
+             "limit) off, moderation on. Same comments in each database: one article with 100 "
+             "approved comments of 100–600 characters (listed whole: Causerie `limit=100`, "
+             "Isso `?uri=`), the others 50 an article; counts for articles 2–11 and 2–101; "
+             "posting to a new article each time.", "",
+             "Models: " + " | ".join(notes), "",
+             *sections,
+             "Latency and errors: " + ("; ".join(warnings) if warnings else
+                                        "every Causerie path has p99 ≤ 4 × p50, and no "
+                                        "request answered other than 2xx/3xx."), "",
              "## Listing cost by table size (in process, Flask test client)", "",
              "Same article (100 approved comments), more comments elsewhere in the table. "
              "Statements: SQL statements for one listing request with a cold cache (render) "
              "and a warm one. Render: median time to query and serialize the page (cache "
-             "bypassed). Request: median time of a whole cached request. The databases are "
-             "timed in turns, so a change of load weighs on all alike.", "",
+             "bypassed). Request: median time of a whole cached request.", "",
              "| comments in table | statements (cold) | statements (warm) | render (ms) "
              "| request (ms) |", "|---:|---:|---:|---:|---:|", *(s.row() for s in scale_rows), "",
              "Query plans (SQLite): " + "; ".join(dict.fromkeys(scale_rows[-1].plan)) + ".", ""]
     queue, bulk, note = moderation
-    lines += ["## Moderation", ""]
+    lines += [f"## Moderation ({max(sizes):,} comments)", ""]
     if queue:
         lines += [HEADER, *(r.row() for r in queue), ""]
     if bulk:
@@ -501,18 +640,6 @@ def run(folder: Path, seconds: int, warmup: int, scales: list[int], quick: bool)
     if note:
         lines += [f"Note: {note}.", ""]
     return "\n".join(lines)
-
-
-def _etag(port: int) -> str:
-    import http.client
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", LISTING)
-        response = connection.getresponse()
-        response.read()
-        return response.headers["ETag"]
-    finally:
-        connection.close()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from .. import oncommit
 from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
@@ -35,11 +35,25 @@ class Client:
 def article_for_comment(session: Session, key: str) -> Article:
     """The article with this key, created if new; safe when many requests create it at once."""
     now = utcnow()
-    insert = upsert(session)
-    session.execute(insert(Article).values(key=key, closed=False, version=0, created_at=now,
-                                           updated_at=now)
-                    .on_conflict_do_nothing(index_elements=["key"]))
-    return session.scalars(sa.select(Article).where(Article.key == key)).one()
+    created = session.scalars(_new_article(session), {
+        "key": key, "closed": False, "version": 0, "created_at": now, "updated_at": now}).first()
+    # Nothing returned: another request created it first (the conflict did nothing).
+    return created or session.scalars(sa.select(Article).where(Article.key == key)).one()
+
+
+def _new_article(session: Session) -> Any:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING the row, built once per dialect:
+    a new article costs one statement."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _NEW_ARTICLE:
+        _NEW_ARTICLE[dialect] = (
+            upsert(session)(Article).values({name: sa.bindparam(name) for name in (
+                "key", "closed", "version", "created_at", "updated_at")})
+            .on_conflict_do_nothing(index_elements=["key"]).returning(Article))
+    return _NEW_ARTICLE[dialect]
+
+
+_NEW_ARTICLE: dict[str, Any] = {}
 
 
 def touch_article(session: Session, article_id: int) -> None:

@@ -71,5 +71,8 @@ def _paragraph(html: str) -> str:
 
 def to_plain(value: str) -> str:
     """Plain text for a name: tags removed, entities read as the characters they stand for."""
-    stripped = bleach.clean(normalize(value), tags=set(), strip=True, strip_comments=True)
+    value = normalize(value)
+    if "<" not in value and "&" not in value:  # no tag, no entity: nothing for bleach to do
+        return " ".join(value.split())
+    stripped = bleach.clean(value, tags=set(), strip=True, strip_comments=True)
     return " ".join(html.unescape(stripped).split())
