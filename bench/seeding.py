@@ -131,6 +131,16 @@ def causerie_sqlite(path: Path, total: int, *, pending: int = 0) -> None:
     connection = sqlite3.connect(path)
     try:
         connection.execute("PRAGMA synchronous=OFF")
+        connection.execute("PRAGMA cache_size=-262144")  # 256 MiB while seeding
+        # Indexes are dropped and built again after the rows: sorting once is far faster
+        # than keeping five B-trees in order through a million random inserts.
+        indexes = [sql for (sql,) in connection.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'comment' "
+            "AND sql IS NOT NULL")]
+        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                          "AND tbl_name = 'comment' AND sql IS NOT NULL"
+                                          ).fetchall():
+            connection.execute(f'DROP INDEX "{name}"')
         with connection:
             start = START.isoformat(sep=" ")
             connection.executemany(
@@ -142,6 +152,8 @@ def causerie_sqlite(path: Path, total: int, *, pending: int = 0) -> None:
                       f"VALUES ({', '.join('?' * len(_COMMENT_COLUMNS))})")
             for batch in _batches(total, pending):
                 connection.executemany(insert, map(_causerie_row, batch))
+            for sql in indexes:
+                connection.execute(sql)
             connection.execute(_RECOUNT)
         connection.execute("ANALYZE")
     finally:
@@ -153,6 +165,12 @@ def causerie_postgresql(url: str, total: int, *, pending: int = 0) -> None:
     import psycopg
     with psycopg.connect(url) as connection, connection.cursor() as cursor:
         start = START
+        # As on SQLite: the comment table's indexes are built after the rows.
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'comment' "
+                       "AND indexname NOT LIKE 'pk_%'")
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
         with cursor.copy("COPY article (id, key, closed, version, created_at, updated_at) "
                          "FROM STDIN") as copy:
             for number in range(1, articles(total) + 1):
@@ -163,6 +181,9 @@ def causerie_postgresql(url: str, total: int, *, pending: int = 0) -> None:
                     copy.write_row((row.article, row.name, row.email, row.text,
                                     text_digest(row.text), row.html, row.status, "192.0.2.1",
                                     "Mozilla/5.0 (bench)", "[]", row.status, row.when, row.when))
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        for _, sql in indexes:
+            cursor.execute(sql)
         cursor.execute(_RECOUNT)
         for table in ("article", "comment"):  # serial ids go on after the seeded ones
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

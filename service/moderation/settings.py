@@ -19,9 +19,12 @@ KEYS = ("MODERATION", "REQUIRE_EMAIL", "POST_RATE_LIMIT", "SCREENING_ENABLED", "
         "HOLD_THRESHOLD", "MIN_TRAINING", "SPAM_THRESHOLD_PINNED", "HOLD_THRESHOLD_PINNED")
 
 
+_SAVED = sa.select(Setting.key, Setting.value)  # built once: read on every new comment
+
+
 def effective(session: Session, defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The settings in force: `defaults` (the app config) with the saved values over them."""
-    saved = {row.key: row.value for row in session.scalars(sa.select(Setting))}
+    saved = {key: value for key, value in session.execute(_SAVED)}
     return {**defaults, **{key: saved[key] for key in KEYS if key in saved}}
 
 
