@@ -2,11 +2,13 @@
 
 import logging
 import os
+import sqlite3
 from typing import Any
 
 from flask import Flask, Request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import event
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -39,6 +41,9 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     app.session_interface = _NoSessions()
 
     db.init_app(app)
+    if app.config["SQLITE_SYNCHRONOUS"] == "FULL":
+        with app.app_context():
+            event.listen(db.engine, "connect", _synchronous_full)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     limiter.init_app(app)
     mail.init_app(app)
@@ -62,6 +67,12 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
     metrics.register(app)
     guards.register(app, app.config["DATABASE_TIMEOUT"] + 1)
     return app
+
+
+def _synchronous_full(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLITE_SYNCHRONOUS=FULL: every commit waits for the disk (see extensions.py)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=FULL")
 
 
 def _database_unavailable(error: SQLAlchemyError) -> tuple[dict[str, Any], int, dict[str, str]]:

@@ -159,6 +159,7 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "KEEP_SPAM_DAYS": (_integer(0, 36500), "15"),
     "KEEP_PENDING_DAYS": (_integer(0, 36500), "0"),
     "IMPORT_MAX_CONTENT_LENGTH": (_integer(1024, 2**40), str(512 * 1024 * 1024)),
+    "SQLITE_SYNCHRONOUS": (_choice("NORMAL", "FULL"), "NORMAL"),
 }
 
 

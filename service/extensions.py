@@ -57,7 +57,13 @@ mail = Mail()  # SMTP for notifications; only the worker sends
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite: WAL so readers never wait for the writer, foreign keys on. (The busy
-    timeout is the driver's `timeout`, DATABASE_TIMEOUT: see config.with_timeouts.)"""
+    timeout is the driver's `timeout`, DATABASE_TIMEOUT: see config.with_timeouts.)
+
+    synchronous=NORMAL under WAL: a commit does not wait for the disk, only checkpoints
+    do. The database cannot be corrupted by a crash or a power loss; a power loss (not a
+    process crash) may lose the last transactions committed before it. SQLITE_SYNCHRONOUS
+    =FULL trades posting speed for those too (create_app adds that pragma after this one).
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -51,3 +51,17 @@ def test_a_secret_is_generated_once_into_the_instance_folder(tmp_path: Path) -> 
     first = instance_secret(str(tmp_path / "instance"))
     assert len(first) > 40 and first == instance_secret(str(tmp_path / "instance"))
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(("value", "pragma"), [(None, 1), ("FULL", 2)])
+def test_sqlite_commits_wait_for_the_disk_only_when_asked(tmp_path: Path, value: str | None,
+                                                          pragma: int) -> None:
+    from service import create_app
+    from service.config import TestConfig
+    from service.extensions import db
+    extra = {"SQLITE_SYNCHRONOUS": value} if value else {}
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 's.db'}", **extra)
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == pragma  # 1 NORMAL
+        db.engine.dispose()
