@@ -18,7 +18,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import AuditEntry, Comment, Status
+from ..models import AuditEntry, Comment, Outbox, Status
 from ..spamfilter.model import Sample
 from . import learning
 from .actions import NO_NOTIFICATIONS, touch_article
@@ -46,11 +46,16 @@ def export(session: Session, email: str, actor: Actor) -> dict[str, Any]:
     found: dict[str, Any] = {"email": email.strip(), "comments": [{
         "id": c.id, "article": c.article.key, "parent_id": c.parent_id, "name": c.name,
         "email": c.email, "website": c.website, "ip": c.ip, "user_agent": c.user_agent,
-        "text": c.text, "status": c.status.value, "created_at": c.created_at.isoformat() + "Z",
+        "text": c.text, "status": c.status.value, "notify_replies": c.notify_replies,
+        "created_at": c.created_at.isoformat() + "Z",
         "updated_at": c.updated_at.isoformat() + "Z"} for c in comments]}
+    found["notifications"] = [{
+        "id": row.id, "event": row.event, "comment_id": row.target_id, "state": row.state.value,
+        "created_at": row.created_at.isoformat() + "Z",
+        "sent_at": row.sent_at.isoformat() + "Z" if row.sent_at else None}
+        for row in session.scalars(_reply_mails([c.id for c in comments]))]
     for exporter, _ in _OTHERS:
         found.update(exporter(session, email))
-    found.setdefault("notifications", [])
     record(session, actor, "personal_data.export", field="email", old=None,
            new=f"{len(comments)} comments")
     session.commit()
@@ -69,6 +74,14 @@ def erase(session: Session, email: str, mode: Mode, actor: Actor, locale: str) -
                 lessons.append((learning.sample_of(comment), comment.trained_as, -1))
             if comment.status == Status.APPROVED:
                 touch_article(session, comment.article_id)
+        # The reply mails they asked for: no more, and none kept (queued or sent).
+        ids = [c.id for c in comments]
+        mails = len(session.scalars(_reply_mails(ids)).all())
+        session.execute(sa.delete(Outbox).where(Outbox.channel == "reply",
+                                                Outbox.target_id.in_(ids))
+                        .execution_options(synchronize_session=False))
+        for comment in comments:
+            comment.notify_replies = False
         if mode == "anonymize":
             anonymous = ANONYMOUS.get(locale, ANONYMOUS["en"])
             for comment in comments:
@@ -92,7 +105,13 @@ def erase(session: Session, email: str, mode: Mode, actor: Actor, locale: str) -
         raise
     finally:
         session.info.pop(NO_NOTIFICATIONS, None)
-    return {"mode": mode, "comments": len(comments), **others}
+    return {"mode": mode, "comments": len(comments), "notifications": mails, **others}
+
+
+def _reply_mails(comment_ids: list[int]) -> sa.Select[Outbox]:
+    """The reply-notification mails addressed to the authors of these comments."""
+    return (sa.select(Outbox).where(Outbox.channel == "reply", Outbox.target_id.in_(comment_ids))
+            .order_by(Outbox.id))
 
 
 def delete_comments(session: Session, comments: list[Comment], actor: Actor, action: str) -> None:

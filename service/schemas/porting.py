@@ -64,6 +64,7 @@ class ErasureSchema(Schema):
 class ErasureResultSchema(Schema):
     mode = fields.String()
     comments = fields.Integer()
+    notifications = fields.Integer(metadata={"description": "reply mails to them removed"})
 
 
 class PersonalCommentSchema(Schema):
@@ -77,15 +78,26 @@ class PersonalCommentSchema(Schema):
     user_agent = fields.String(allow_none=True)
     text = fields.String()
     status = fields.String()
+    notify_replies = fields.Boolean(metadata={"description": "whether they asked to be "
+                                                             "e-mailed replies to it"})
     created_at = fields.String()
     updated_at = fields.String()
+
+
+class PersonalNotificationSchema(Schema):
+    id = fields.Integer()
+    event = fields.String()
+    comment_id = fields.Integer(metadata={"description": "their comment the reply answers"})
+    state = fields.String()
+    created_at = fields.String()
+    sent_at = fields.String(allow_none=True)
 
 
 class PersonalDataSchema(Schema):
     email = fields.String()
     comments = fields.List(fields.Nested(PersonalCommentSchema))
-    notifications = fields.List(fields.Dict(), metadata={
-        "description": "Notifications the person asked for, when the service keeps any."})
+    notifications = fields.List(fields.Nested(PersonalNotificationSchema), metadata={
+        "description": "The reply mails queued or sent to the person."})
 
 
 class MaintenanceSchema(Schema):

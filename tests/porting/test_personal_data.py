@@ -85,7 +85,8 @@ def test_erase_anonymizes_and_the_model_forgets_the_name(
     assert tokens(app, "domain:julie.example") == {"domain:julie.example": (0, 1)}
     client = app.test_client()
     response = client.post(f"{ADMIN}/personal-data/erase", json={"email": EMAIL}, headers=ada)
-    assert response.status_code == 200 and response.get_json() == {"mode": "anonymize", "comments": 3}
+    assert response.status_code == 200 and response.get_json() == {"mode": "anonymize", "comments": 3,
+                                                                      "notifications": 0}
     with app.app_context():
         for key in ("julie", "julie2", "julie3"):
             c = db.session.get_one(Comment, ids[key])
@@ -184,3 +185,24 @@ def test_retention_off_and_through_the_api(make_app: Any) -> None:
     assert response.get_json() == {"client_data_cleared": 0, "spam_deleted": 0, "pending_trashed": 0}
     with app.app_context():
         assert db.session.get_one(Comment, id).ip is not None
+
+
+def test_reply_mails_asked_for_are_exported_and_erased_with_the_person(
+        app: Flask, ada: dict[str, str]) -> None:
+    from service.models import Outbox
+    client = app.test_client()
+    julie = comment(client, "Prévenez-moi", name="Julie", email=EMAIL, notify_replies=True)
+    assert patch(client, ada, julie, status="approved").status_code == 200
+    reply = comment(client, "Voici une réponse", name="Paul", email="paul@example.org",
+                    parent_id=julie)
+    assert patch(client, ada, reply, status="approved").status_code == 200  # a mail to Julie
+    found = client.post(f"{ADMIN}/personal-data/export", json={"email": EMAIL},
+                        headers=ada).get_json()
+    assert found["comments"][0]["notify_replies"] is True
+    assert [(n["comment_id"], n["state"]) for n in found["notifications"]] == [(julie, "pending")]
+    erased = client.post(f"{ADMIN}/personal-data/erase", json={"email": EMAIL},
+                         headers=ada).get_json()
+    assert erased["notifications"] == 1
+    with app.app_context():
+        assert db.session.scalars(sa.select(Outbox).where(Outbox.channel == "reply")).all() == []
+        assert db.session.get(Comment, julie).notify_replies is False
