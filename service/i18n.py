@@ -94,6 +94,7 @@ MESSAGES = {
     "ui.text": _l("Comment"),
     "ui.honeypot": _l("Leave this field empty"),
     "ui.notify_replies": _l("Email me when someone replies"),
+    "ui.feed": _l("Follow these comments (Atom feed)"),
     "ui.submit": _l("Post the comment"),
     "ui.sending": _l("Sending…"),
     "ui.reply": _l("Reply"),

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from flask import Response, request, url_for
 from flask.views import MethodView
 
-from ..errors import NotFound
 from ..extensions import db
 from ..i18n import locale, message
 from ..listing import article_version
@@ -93,17 +92,17 @@ def _latest(*where: Any) -> Sequence[Any]:
 class ArticleFeed(MethodView):
     @blp.etag
     @blp.doc(responses=_ATOM_RESPONSE)
-    @blp.alt_response(404, description="No article has this key.")
     def get(self, article: str) -> Response:
-        """The article's latest approved comments, as an Atom feed (ETag, 304)."""
+        """The article's latest approved comments, as an Atom feed (ETag, 304); an article
+        without comments yet has an empty feed, as its listing is empty, so a reader can
+        subscribe before the first comment."""
         article_id, version = article_version(db.session(), article)
-        if article_id is None:
-            raise NotFound()
         blp.set_etag([RENDERING, "article", article_id, version, locale()])
+        title = f"{message('feed.article_title')} {article}"
+        if article_id is None:
+            return _atom(render(title, [], datetime(2000, 1, 1)))
         found = db.session().get_one(Article, article_id)
-        rows = _latest(Comment.article_id == article_id)
-        return _atom(render(f"{message('feed.article_title')} {article}", rows,
-                            found.updated_at))
+        return _atom(render(title, _latest(Comment.article_id == article_id), found.updated_at))
 
 
 @blp.route("/feed.atom")

@@ -111,10 +111,12 @@
       const status = h("div", { class: "causerie-notice", role: "status", "aria-live": "polite" });
       const thread = h("ol", { class: "causerie-thread" });
       const more = h("button", { type: "button", class: "causerie-more", hidden: true, onclick: more_ }, m["ui.more"]);
+      const feed = h("a", { class: "causerie-feed", type: "application/atom+xml",
+        href: new URL(`api/v1/articles/${encodeURIComponent(article)}/feed.atom`, base).href }, m["ui.feed"]);
       const form = buildForm();
       const home = h("div", { class: "causerie-form-home" }, form.element);
       const section = h("section", { class: "causerie", lang: state.lang, "aria-label": m["ui.comments"] },
-        count, toolbar, status, thread, more, home);
+        count, toolbar, status, thread, more, h("p", { class: "causerie-feed-line" }, feed), home);
       return { section, count, orders, status, thread, more, home, form };
     }
 

@@ -110,6 +110,12 @@ def test_the_demo_page_lets_a_newcomer_comment_reply_edit_and_delete(
     ready(page)
     assert page.locator(".causerie-form-title").inner_text() == "LAISSER UN COMMENTAIRE"
     assert page.locator(".causerie-count").inner_text() == "Aucun commentaire pour l'instant"
+    feed = page.locator("a.causerie-feed")
+    assert feed.inner_text() == "Suivre ces commentaires (flux Atom)"
+    assert feed.get_attribute("href") == \
+        f"{server.url}/api/v1/articles/comment-devenir-chef-de-projet-ia/feed.atom"
+    atom = page.request.get(feed.get_attribute("href"))
+    assert atom.status == 200 and "<feed" in atom.text()
     french = config(server, "fr")
     assert french["text.missing"] == "S'il vous plaît entrez votre commentaire!"
     client_side_sentences(page, posts, french)
