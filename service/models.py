@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
-from .extensions import Model, db
+from .extensions import Model
 
 
 def utcnow() -> datetime:

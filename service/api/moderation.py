@@ -13,7 +13,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from ..auth import current_moderator, require
 from ..extensions import db
 from ..limits import ID_MAX
-from ..models import Article, Moderator, Role, Status
+from ..models import Article, Role, Status
 from ..moderation.decisions import close_article, decide, decide_many, purge
 from ..moderation.review import (AuditPage, QueuePage, Reviewed, audit_trail, comment_for_review,
                                  review_queue, status_counts)

@@ -2,13 +2,14 @@
 
 import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from .. import oncommit
 from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
@@ -217,7 +218,7 @@ def _model_opinion(session: Session, data: Mapping[str, Any],
 
 
 # Writes that must never notify anyone (imports, personal-data erasure, retention) run
-# with this flag in session.info; whatever reacts to comment events (a notification
+# with this flag in session.info; whatever reacts to comment events (the notification
 # outbox, webhooks) checks `notifications_allowed(session)` and stays silent when False.
 NO_NOTIFICATIONS = outbox.NO_NOTIFICATIONS
 
@@ -225,3 +226,18 @@ NO_NOTIFICATIONS = outbox.NO_NOTIFICATIONS
 def notifications_allowed(session: Session) -> bool:
     """False while a write that must not notify (an import, an erasure) is in progress."""
     return not session.info.get(NO_NOTIFICATIONS, False)
+
+
+@contextmanager
+def quiet_transaction(session: Session) -> Iterator[Session]:
+    """One transaction that notifies nobody: committed when the block ends, rolled back
+    (and the error raised again) if it fails."""
+    session.info[NO_NOTIFICATIONS] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(NO_NOTIFICATIONS, None)

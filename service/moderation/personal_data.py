@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..models import AuditEntry, Comment, Outbox, Status
 from ..spamfilter.model import Sample
 from . import learning
-from .actions import NO_NOTIFICATIONS, touch_article
+from .actions import quiet_transaction, touch_article
 from .decisions import Actor, record
 
 ANONYMOUS = {"fr": "Anonyme", "en": "Anonymous"}
@@ -64,8 +64,7 @@ def export(session: Session, email: str, actor: Actor) -> dict[str, Any]:
 
 def erase(session: Session, email: str, mode: Mode, actor: Actor, locale: str) -> dict[str, Any]:
     """Anonymize or delete the person's comments, in one transaction, without notifying."""
-    session.info[NO_NOTIFICATIONS] = True
-    try:
+    with quiet_transaction(session):
         comments = list(session.scalars(sa.select(Comment).where(_theirs(email))
                                         .order_by(Comment.id).with_for_update()))
         lessons: list[tuple[Sample, bool, int]] = []
@@ -99,12 +98,6 @@ def erase(session: Session, email: str, mode: Mode, actor: Actor, locale: str) -
             others.update(eraser(session, email))
         record(session, actor, "personal_data.erase", field="email", old=None,
                new=f"{len(comments)} comments {'anonymized' if mode == 'anonymize' else 'deleted'}")
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.info.pop(NO_NOTIFICATIONS, None)
     return {"mode": mode, "comments": len(comments), "notifications": mails, **others}
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import Comment, Status, utcnow
-from .actions import NO_NOTIFICATIONS
+from .actions import quiet_transaction
 from .decisions import Actor, change_status, record
 from .personal_data import delete_comments
 
@@ -27,20 +27,13 @@ def run_maintenance(session: Session, config: Mapping[str, Any], actor: Actor,
     """Apply the three retention rules, one transaction; how many comments each touched."""
     now = now or utcnow()
     done = {"client_data_cleared": 0, "spam_deleted": 0, "pending_trashed": 0}
-    session.info[NO_NOTIFICATIONS] = True
-    try:
+    with quiet_transaction(session):
         if days := config["KEEP_CLIENT_DATA_DAYS"]:
             done["client_data_cleared"] = _clear_client_data(session, now - timedelta(days=days), actor)
         if days := config["KEEP_SPAM_DAYS"]:
             done["spam_deleted"] = _delete_spam(session, now - timedelta(days=days), actor)
         if days := config["KEEP_PENDING_DAYS"]:
             done["pending_trashed"] = _trash_pending(session, now - timedelta(days=days), actor)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.info.pop(NO_NOTIFICATIONS, None)
     return done
 
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..models import Article, AuditEntry, Comment, Moderator, Status
-from ..moderation.actions import NO_NOTIFICATIONS
+from ..moderation.actions import quiet_transaction
 from ..moderation.decisions import Actor, record
 from .records import ImportFailed
 
@@ -101,8 +101,7 @@ def restore(session: Session, lines: IO[bytes], actor: Actor) -> dict[str, int]:
     models = {kind: (model, columns) for kind, model, columns in TABLES}
     parents: list[dict[str, int]] = []
     moderators: dict[int, int] = {}  # id in the file -> id here
-    session.info[NO_NOTIFICATIONS] = True
-    try:
+    with quiet_transaction(session):
         for number, raw in enumerate(lines, start=1):
             try:
                 line = raw.decode("utf-8")
@@ -143,12 +142,6 @@ def restore(session: Session, lines: IO[bytes], actor: Actor) -> dict[str, int]:
         _advance_sequences(session)
         record(session, actor, "import", field="source", old=None,
                new=f"json: {counts['comments']} comments restored")
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.info.pop(NO_NOTIFICATIONS, None)
     return counts
 
 

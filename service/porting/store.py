@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ..limits import EMAIL_MAX, NAME_MAX, TEXT_MAX, WEBSITE_MAX
 from ..models import Article, Comment, Status, text_digest, utcnow
 from ..moderation import learning
-from ..moderation.actions import NO_NOTIFICATIONS, article_for_comment, touch_article
+from ..moderation.actions import article_for_comment, quiet_transaction, touch_article
 from ..moderation.decisions import Actor, record
 from ..screening.sanitize import normalize, to_html, to_plain
 from ..spamfilter.model import Sample
@@ -91,35 +91,28 @@ def import_events(session: Session, source: str, events: Iterable[Event], *, act
     it, the model is left as it was. Raises what the reader raises, after a rollback.
     """
     writer = _Writer(session, source, actor, learn, ANONYMOUS.get(locale, "Anonymous"))
-    session.info[NO_NOTIFICATIONS] = True
     try:
-        for event in events:
-            if isinstance(event, ImportedComment):
-                writer.add(event)
-                if len(writer.batch) >= BATCH:
-                    writer.flush()
-                    if progress:
-                        progress(writer.summary)
-            elif isinstance(event, ImportedArticle):
-                writer.article(event)
-            elif isinstance(event, Skipped):
-                writer.summary.skipped[event.reason] += 1
-        writer.flush()
-        writer.link_parents()
-        summary = writer.summary
-        record(session, actor, "import", field="source", old=None,
-               new=f"{source}: {summary.total} imported, {summary.already_present} already present")
-        session.commit()
-    except sa.exc.IntegrityError:
-        session.rollback()
+        with quiet_transaction(session):
+            for event in events:
+                if isinstance(event, ImportedComment):
+                    writer.add(event)
+                    if len(writer.batch) >= BATCH:
+                        writer.flush()
+                        if progress:
+                            progress(writer.summary)
+                elif isinstance(event, ImportedArticle):
+                    writer.article(event)
+                elif isinstance(event, Skipped):
+                    writer.summary.skipped[event.reason] += 1
+            writer.flush()
+            writer.link_parents()
+            summary = writer.summary
+            record(session, actor, "import", field="source", old=None,
+                   new=f"{source}: {summary.total} imported, {summary.already_present} already present")
+    except sa.exc.IntegrityError:  # rolled back already
         raise ImportFailed("Another import wrote some of the same comments meanwhile. Nothing "
                            "was imported; run it again: it will skip what is there now.",
                            key="import.concurrent") from None
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.info.pop(NO_NOTIFICATIONS, None)
     if progress:
         progress(summary)
     return summary
