@@ -40,9 +40,14 @@ class PageRequest:
         """An opaque digest of what a page's content depends on, for its ETag: keyed with
         the secret, so nobody can tell from it an article's id or version (an article
         listing `total` 0 with hidden comments has a version above 0)."""
-        data = json.dumps([RENDERING, self.article, article_id, version, self.order,
-                           self.limit, self.cursor])
-        return hmac.new(secret.encode(), data.encode(), hashlib.sha256).hexdigest()
+        return opaque_etag([RENDERING, self.article, article_id, version, self.order,
+                            self.limit, self.cursor], secret)
+
+
+def opaque_etag(data: list[Any], secret: str) -> str:
+    """An ETag for `data` keyed with the secret: equal data give equal tags, and nothing
+    about the data (ids, versions) can be read or guessed back from the tag."""
+    return hmac.new(secret.encode(), json.dumps(data).encode(), hashlib.sha256).hexdigest()
 
 
 class PageCache:

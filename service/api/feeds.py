@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, request, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 
 from ..extensions import db
 from ..i18n import locale, message
-from ..listing import article_version
+from ..listing import article_version, opaque_etag
 from ..models import Article, Comment, Status
 from . import Blueprint
 
@@ -97,7 +97,8 @@ class ArticleFeed(MethodView):
         without comments yet has an empty feed, as its listing is empty, so a reader can
         subscribe before the first comment."""
         article_id, version = article_version(db.session(), article)
-        blp.set_etag([RENDERING, "article", article_id, version, locale()])
+        blp.set_etag(opaque_etag([RENDERING, "article", article_id, version, locale()],
+                                 current_app.config["SECRET_KEY"]))
         title = f"{message('feed.article_title')} {article}"
         if article_id is None:
             return _atom(render(title, [], datetime(2000, 1, 1)))
@@ -116,6 +117,7 @@ class SiteFeed(MethodView):
         articles, versions, updated = db.session().execute(sa.select(
             sa.func.count(Article.id), sa.func.coalesce(sa.func.sum(Article.version), 0),
             sa.func.max(Article.updated_at))).one()
-        blp.set_etag([RENDERING, "site", articles, int(versions), locale()])
+        blp.set_etag(opaque_etag([RENDERING, "site", articles, int(versions), locale()],
+                                 current_app.config["SECRET_KEY"]))
         return _atom(render(message("feed.site_title"), _latest(),
                             updated or datetime(2000, 1, 1)))

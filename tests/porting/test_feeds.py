@@ -84,3 +84,15 @@ def test_site_feed_lists_the_latest_approved_comments_of_every_article(
     assert patch(client, ada, ids[0], status="trash").status_code == 200
     after = client.get("/api/v1/feed.atom", headers={"If-None-Match": etag})
     assert after.status_code == 200 and len(feedparser.parse(after.data).entries) == 2
+
+
+def test_feed_etags_are_keyed_with_the_secret(make_app: Any) -> None:
+    """An ETag must not let anyone recompute it from an article's id and version (which
+    would tell that an article with no public comment has hidden ones)."""
+    tags = []
+    for secret in ("one secret", "another secret"):
+        client = make_app(SECRET_KEY=secret).test_client()
+        comment(client, f"En attente ({secret})")  # hidden: the article exists, version 0
+        tags.append((client.get(f"/api/v1/articles/{ARTICLE}/feed.atom").headers["ETag"],
+                     client.get("/api/v1/feed.atom").headers["ETag"]))
+    assert tags[0][0] != tags[1][0] and tags[0][1] != tags[1][1]
