@@ -89,11 +89,11 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_at_most_one(
     assert states(notify_app) == [Delivery.SENT] * 12
 
 
+# PostgreSQL only: SQLite has no row locks, so it takes one worker (as documented).
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_two_workers_share_the_outbox_without_sending_twice(
         notify_app: Flask, database: dict[str, Any], receiver: Receiver,
         request: pytest.FixtureRequest) -> None:
-    if "postgresql" not in database["SQLALCHEMY_DATABASE_URI"]:
-        pytest.skip("SQLite has no row locks: one worker per SQLite database, as documented")
     expected = queue(notify_app, receiver, 30)
     receiver.delay = 0.02
     env = worker_environment(database)
