@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -121,3 +122,33 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+@contextmanager
+def served_database(kind: str, folder: Path, name: str) -> Iterator[str]:
+    """A database URL a served service can migrate: a SQLite file in `folder`, or a
+    PostgreSQL schema of its own on TEST_DATABASE_URL (dropped afterwards), named after
+    `name` and made unique so that overlapping runs never share tables."""
+    import pytest
+    import sqlalchemy as sa
+
+    from service.config import database_url
+
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'causerie.db'}"
+        return
+    if not (raw := os.environ.get("TEST_DATABASE_URL")):
+        pytest.skip("TEST_DATABASE_URL is not set")
+    schema = f"{name}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(database_url(raw))
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        # Every connection of the service (and of its migration) works inside that schema.
+        url = sa.make_url(database_url(raw)).update_query_dict(
+            {"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()

@@ -2,7 +2,6 @@
 gunicorn with two sync workers: every comment is stored and listed, none is answered 500."""
 
 import json
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 
 from service.config import database_url
 
+from . import serving
 from .serving import get, gunicorn, migrate, service_environment
 
 POSTS = 20
@@ -25,25 +25,8 @@ PG_SCHEMA = "causerie_concurrency"
 def served_database(request: pytest.FixtureRequest, tmp_path: Path,
                     worker_id: str) -> Iterator[str]:
     """A URL the service can migrate: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'causerie.db'}"
-        return
-    if not (raw := os.environ.get("TEST_DATABASE_URL")):
-        pytest.skip("TEST_DATABASE_URL is not set")
-    schema = f"{PG_SCHEMA}_{worker_id}_{os.getpid()}"  # unique even if two runs overlap
-    admin = sa.create_engine(database_url(raw))
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        # Every connection of the service (and of its migration) works inside that schema.
-        url = sa.make_url(database_url(raw)).update_query_dict(
-            {"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with serving.served_database(request.param, tmp_path, f"{PG_SCHEMA}_{worker_id}") as url:
+        yield url
 
 
 def post_comment(port: int, article: str, number: int, start: threading.Barrier,

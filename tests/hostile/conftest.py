@@ -5,7 +5,6 @@ and in time, and every answer's status and JSON shape is checked."""
 
 import http.client
 import json
-import os
 import socket
 import threading
 import time
@@ -20,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.config import database_url as sqlalchemy_url
+from tests import serving
 from tests.serving import MASTERS, free_port, gunicorn, migrate, service_environment
 
 
@@ -34,23 +34,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 @contextmanager
 def served_database(kind: str, tmp_path_factory: pytest.TempPathFactory,
                     worker_id: str) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'causerie.db'}"
-        return
-    if not (raw := os.environ.get("TEST_DATABASE_URL")):
-        pytest.skip("TEST_DATABASE_URL is not set")
-    schema = f"causerie_hostile_{worker_id}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(sqlalchemy_url(raw))
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = sa.make_url(sqlalchemy_url(raw)).update_query_dict(
-            {"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with serving.served_database(kind, tmp_path_factory.mktemp("db"),
+                                 f"causerie_hostile_{worker_id}") as url:
+        yield url
 
 
 @dataclass
