@@ -116,11 +116,12 @@ def _batches(total: int, pending: int, size: int = 20_000) -> Iterator[list[Row]
 def _causerie_row(row: Row) -> tuple[Any, ...]:
     when = row.when.isoformat(sep=" ")
     return (row.article, row.name, row.email, row.text, text_digest(row.text), row.html,
-            row.status, "192.0.2.1", "Mozilla/5.0 (bench)", "[]", row.status, when, when)
+            row.status, "192.0.2.1", "Mozilla/5.0 (bench)", "[]", row.status, when, when, False)
 
 
 _COMMENT_COLUMNS = ("article_id", "name", "email", "text", "text_digest", "html", "status", "ip",
-                    "user_agent", "reasons", "screened_status", "created_at", "updated_at")
+                    "user_agent", "reasons", "screened_status", "created_at", "updated_at",
+                    "notify_replies")
 # What migration 0009 does on upgrade: the approved count kept on each article.
 _RECOUNT = ("UPDATE article SET comment_count = (SELECT count(*) FROM comment "
             "WHERE comment.article_id = article.id AND comment.status = 'approved')")
@@ -180,7 +181,8 @@ def causerie_postgresql(url: str, total: int, *, pending: int = 0) -> None:
                 for row in batch:
                     copy.write_row((row.article, row.name, row.email, row.text,
                                     text_digest(row.text), row.html, row.status, "192.0.2.1",
-                                    "Mozilla/5.0 (bench)", "[]", row.status, row.when, row.when))
+                                    "Mozilla/5.0 (bench)", "[]", row.status, row.when, row.when,
+                                    False))
         cursor.execute("SET maintenance_work_mem = '256MB'")
         for _, sql in indexes:
             cursor.execute(sql)
