@@ -5,11 +5,12 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import oncommit
 from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
@@ -35,22 +36,45 @@ class Client:
 
 def article_for_comment(session: Session, key: str) -> Article:
     """The article with this key, created if new; safe when many requests create it at once."""
+    return _article_ref(session, _article_id(session, key), key)
+
+
+def _article_id(session: Session, key: str) -> int:
+    """The id of the article with this key, created if new (one statement when new)."""
     now = utcnow()
-    created = session.scalars(_new_article(session), {
-        "key": key, "closed": False, "version": 0, "created_at": now, "updated_at": now}).first()
+    # On the session's connection: a Core statement, not the ORM's bulk-insert path.
+    connection = session.connection()
+    created = connection.execute(_new_article(session), {
+        "key": key, "closed": False, "version": 0, "created_at": now, "updated_at": now}).scalar()
     # Nothing returned: another request created it first (the conflict did nothing).
-    return created or session.scalars(sa.select(Article).where(Article.key == key)).one()
+    if created is None:
+        created = connection.execute(_ARTICLE_STATE, {"key": key}).one().id
+    return int(created)
+
+
+def _article_ref(session: Session, article_id: int, key: str) -> Article:
+    """The session's Article for a row known by id and key, without reading it again: the
+    instance the session already holds, or one attached as loaded (its other columns load
+    on first use)."""
+    article = Article(id=article_id, key=key)
+    make_transient_to_detached(article)
+    return session.merge(article, load=False)
+
+
+#: What posting needs to know of an article before screening: read as columns, not as
+#: an entity (the ORM's identity bookkeeping cost more than the query).
+_ARTICLE_STATE = sa.select(Article.id, Article.closed).where(Article.key == sa.bindparam("key"))
 
 
 def _new_article(session: Session) -> Any:
-    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING the row, built once per dialect:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, built once per dialect:
     a new article costs one statement."""
     dialect = session.get_bind().dialect.name
     if dialect not in _NEW_ARTICLE:
         _NEW_ARTICLE[dialect] = (
             upsert(session)(Article).values({name: sa.bindparam(name) for name in (
                 "key", "closed", "version", "created_at", "updated_at")})
-            .on_conflict_do_nothing(index_elements=["key"]).returning(Article))
+            .on_conflict_do_nothing(index_elements=["key"]).returning(Article.id))
     return _NEW_ARTICLE[dialect]
 
 
@@ -112,20 +136,21 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
     html = to_html(data["text"])
     if not html:  # e.g. only an HTML comment: nothing a reader would see
         raise FieldErrors({"text": ["text.missing"]})
-    existing = session.scalars(sa.select(Article).where(Article.key == article_key)).one_or_none()
+    existing = session.connection().execute(_ARTICLE_STATE, {"key": article_key}).first()
     if existing is not None and existing.closed:
         raise CommentsClosed()
+    article_id = existing.id if existing is not None else None
     parent_id = data.get("parent_id")
     if parent_id is not None:
         parent = session.get(Comment, parent_id)
-        if (existing is None or parent is None or parent.article_id != existing.id
+        if (article_id is None or parent is None or parent.article_id != article_id
                 or parent.status != Status.APPROVED):
             raise InvalidParent()
     draft = Draft(name=data["name"], text=data["text"], html=html, email=data.get("email"),
                   website=data.get("website"), ip=client.ip, user_agent=client.user_agent,
                   honeypot=data.get("honeypot"))
     if settings["SCREENING_ENABLED"]:
-        draft = replace(draft, **_facts(session, existing, data, client.ip, settings))
+        draft = replace(draft, **_facts(session, article_id, data, client.ip, settings))
         screening = screen(draft, settings)
     else:
         draft, screening = replace(draft, spam_score=None), unscreened(settings)
@@ -138,34 +163,49 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
         except flood.Flooding:
             session.rollback()
             raise
-    article = existing or article_for_comment(session, article_key)
-    comment = Comment(article=article, parent_id=parent_id, name=draft.name, email=draft.email,
-                      website=draft.website, text=draft.text, html=html, status=screening.status,
-                      screened_status=screening.status, reasons=screening.reasons,
-                      score=draft.spam_score, ip=client.ip, user_agent=client.user_agent,
+    if article_id is None:
+        article_id = _article_id(session, article_key)
+    now = utcnow()
+    comment = Comment(article_id=article_id, parent_id=parent_id, name=draft.name,
+                      email=draft.email, website=draft.website, text=draft.text, html=html,
+                      status=screening.status, screened_status=screening.status,
+                      reasons=screening.reasons, score=draft.spam_score, ip=client.ip,
+                      user_agent=client.user_agent, trained_as=None, created_at=now,
+                      updated_at=now, deleted_at=None,
                       notify_replies=bool(data.get("notify_replies")),
-                      language=data.get("language") if data.get("notify_replies") else None)
-    session.add(comment)
+                      language=data.get("language") if data.get("notify_replies") else None,
+                      source=None, source_id=None)
+    # One Core INSERT on the session's connection, not the ORM's unit of work (which cost
+    # more than the statement): the comment never enters the session, so no ORM flush
+    # event fires for it, and once committed the answer is built from what was written,
+    # without the database (a connection dropped then would report a stored comment as
+    # failed).
+    comment.id = session.connection().execute(_INSERT_COMMENT, {
+        column: getattr(comment, column) for column in _COMMENT_COLUMNS}).scalar_one()
+    make_transient_to_detached(comment)
+    article = Article(id=article_id, key=article_key)
+    make_transient_to_detached(article)
+    set_committed_value(comment, "article", article)
     announce(session, "comment.created", comment=comment)
     if screening.status == Status.APPROVED:
-        touch_article(session, article.id)
-    # The answer is built from what is loaded now: once committed, the comment must not
-    # need the database again (a connection dropped then would report a stored comment
-    # as failed), so it leaves the session before the commit would expire it.
-    session.flush()
-    session.expunge(comment)
+        touch_article(session, article_id)
     session.commit()
     return comment
 
 
-def _facts(session: Session, article: Article | None, data: Mapping[str, Any],
+_COMMENT_TABLE = cast(sa.Table, Comment.__table__)
+_COMMENT_COLUMNS = tuple(column.key for column in _COMMENT_TABLE.columns if column.key != "id")
+_INSERT_COMMENT = sa.insert(_COMMENT_TABLE).returning(_COMMENT_TABLE.c.id)
+
+
+def _facts(session: Session, article_id: int | None, data: Mapping[str, Any],
            ip: str | None, settings: Mapping[str, Any]) -> dict[str, Any]:
     """What storage knows about a draft: duplicate, returning author, spam history (one
     query), and the model's opinion."""
     email, parent = data.get("email"), data.get("parent_id")
-    duplicate, returning, by_email, by_ip = session.execute(
+    duplicate, returning, by_email, by_ip = session.connection().execute(
         _facts_query(email is not None, parent is not None, ip is not None), {
-            "article_id": article.id if article else 0, "digest": text_digest(data["text"]),
+            "article_id": article_id or 0, "digest": text_digest(data["text"]),
             "text": data["text"], "name": data["name"], "email": email, "parent_id": parent,
             "ip": ip}).one()
     return {"duplicate": bool(duplicate), "returning_author": bool(returning),

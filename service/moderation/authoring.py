@@ -89,7 +89,7 @@ def edit_comment(session: Session, comment: Comment, text: str, *,
     draft = Draft(name=comment.name, text=text, html=html, email=comment.email,
                   website=comment.website, ip=comment.ip, user_agent=comment.user_agent)
     if settings["SCREENING_ENABLED"]:
-        facts = _facts(session, comment.article, {
+        facts = _facts(session, comment.article_id, {
             "text": text, "name": comment.name, "email": comment.email,
             "website": comment.website, "parent_id": comment.parent_id}, comment.ip, settings)
         # Saying the same thing again is no duplicate of oneself.

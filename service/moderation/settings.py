@@ -24,7 +24,7 @@ _SAVED = sa.select(Setting.key, Setting.value)  # built once: read on every new 
 
 def effective(session: Session, defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The settings in force: `defaults` (the app config) with the saved values over them."""
-    saved = {key: value for key, value in session.execute(_SAVED)}
+    saved = {key: value for key, value in session.connection().execute(_SAVED)}
     return {**defaults, **{key: saved[key] for key in KEYS if key in saved}}
 
 
