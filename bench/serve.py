@@ -1,12 +1,15 @@
-"""How the bench serves every app: the Dockerfile's own gunicorn command, nothing else.
+"""How the bench serves every app: as production serves Causerie, nothing else.
 
-The Dockerfile's CMD is the one place that says how Causerie is served in production
-(workers, worker class, limits). The bench reads its `exec gunicorn ... wsgi:app` line and
-serves each app with exactly those flags, Isso and the bare floor included, so the bench
-follows whatever serving setup the Dockerfile settles on. Only what cannot be shared is
-replaced: the bind address (a free loopback port), the worker count (WORKERS, the
-Dockerfile's default of WEB_CONCURRENCY) and the access log (off: the bench measures the
-app, not the logger).
+Production's serving is the Dockerfile's `exec gunicorn ... wsgi:app` line plus the
+project's gunicorn.conf.py (worker class, workers, limits, keep-alive), which `make run`
+uses too. The bench serves each app, Isso and the bare floor included, with exactly those
+flags and that configuration (through bench/gunicorn.conf.py), so that all are loaded the
+same way and the bench follows whatever serving setup the project settles on. Only what
+cannot be shared is replaced: the bind address (a free loopback port), the worker count
+(WORKERS, the Dockerfile's default of WEB_CONCURRENCY) and the access log (off: the bench
+measures the apps, not the logger). The project is on every server's PYTHONPATH, so
+Isso's own Python loads the same gunicorn worker class (it needs gevent: see
+requirements-isso.txt).
 """
 
 import os
@@ -56,8 +59,19 @@ def dockerfile_command(dockerfile: Path = PROJECT / "Dockerfile") -> tuple[list[
 FLAGS, WORKERS = dockerfile_command()
 
 
+CONFIG = Path(__file__).resolve().parent / "gunicorn.conf.py"
+
+
+def _settings() -> dict[str, object]:
+    import runpy
+    return runpy.run_path(str(CONFIG))
+
+
 def describe() -> str:
-    return f"gunicorn {' '.join(FLAGS)} --workers {WORKERS} (the Dockerfile's CMD)"
+    settings = _settings()
+    return (f"gunicorn {' '.join(FLAGS)} --workers {WORKERS} (the Dockerfile's CMD) with the "
+            f"project's gunicorn.conf.py: worker class {settings['worker_class']}, keep-alive "
+            f"{settings['keepalive']} s, access log off")
 
 
 @contextmanager
@@ -69,9 +83,11 @@ def serve(app: str, env: Mapping[str, str], *, python: str = sys.executable,
     on exit, whatever happened inside."""
     port = free_port()
     output = open(log, "wb") if log else subprocess.DEVNULL
-    command = [python, "-m", "gunicorn", *FLAGS, "--bind", f"127.0.0.1:{port}",
-               "--workers", str(WORKERS), "--graceful-timeout", "2", app]
-    process = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=output,
+    command = [python, "-m", "gunicorn", "--config", str(CONFIG), *FLAGS,
+               "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+               "--graceful-timeout", "2", app]
+    path = os.pathsep.join(filter(None, (str(PROJECT), env.get("PYTHONPATH"))))
+    process = subprocess.Popen(command, cwd=cwd, env={**env, "PYTHONPATH": path}, stdout=output,
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + startup
