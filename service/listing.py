@@ -11,10 +11,10 @@ import hashlib
 import hmac
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 from cachetools import LRUCache
@@ -27,6 +27,7 @@ from .schemas import PublicCommentSchema
 _public = PublicCommentSchema(many=True)
 # Part of every ETag: changing how a page is rendered must invalidate what clients hold.
 RENDERING = 2
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -50,34 +51,41 @@ def opaque_etag(data: list[Any], secret: str) -> str:
     return hmac.new(secret.encode(), json.dumps(data).encode(), hashlib.sha256).hexdigest()
 
 
-class PageCache:
-    """A thread-safe LRU map from (page position, article version) to rendered JSON,
-    bounded by bytes: what a worker keeps stays under `max_bytes` (plus a small
-    allowance per entry for its key), whatever cursors clients send."""
+class BoundedCache(Generic[V]):
+    """A thread-safe LRU map bounded by bytes: what a worker keeps stays under `max_bytes`
+    (plus a small allowance per entry for its key), whatever keys clients make up."""
 
-    #: Bytes counted for an entry's key and bookkeeping, on top of its body.
+    #: Bytes counted for an entry's key and bookkeeping, on top of what `sizeof` says.
     ENTRY_OVERHEAD = 512
 
-    def __init__(self, max_bytes: int) -> None:
-        self._pages: LRUCache[tuple[Any, ...], bytes] = LRUCache(
-            maxsize=max(max_bytes, 1), getsizeof=lambda body: len(body) + self.ENTRY_OVERHEAD)
+    def __init__(self, max_bytes: int, sizeof: Callable[[V], int]) -> None:
+        self._entries: LRUCache[tuple[Any, ...], V] = LRUCache(
+            maxsize=max(max_bytes, 1), getsizeof=lambda value: sizeof(value) + self.ENTRY_OVERHEAD)
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> bytes | None:
+    def get(self, key: tuple[Any, ...]) -> V | None:
         with self._lock:
-            return self._pages.get(key)
+            return self._entries.get(key)
 
-    def put(self, key: tuple[Any, ...], body: bytes) -> None:
+    def put(self, key: tuple[Any, ...], value: V) -> None:
         with self._lock:
             try:
-                self._pages[key] = body
+                self._entries[key] = value
             except ValueError:  # larger than the whole cache: served, not kept
                 pass
 
     @property
     def size(self) -> int:
         """Bytes the cache counts right now."""
-        return int(self._pages.currsize)
+        return int(self._entries.currsize)
+
+
+class PageCache(BoundedCache[bytes]):
+    """Rendered JSON by (page position, article version), bounded by bytes, whatever
+    cursors clients send."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes, len)
 
 
 _VERSION = sa.select(Article.id, Article.version).where(Article.key == sa.bindparam("key"))
@@ -91,12 +99,17 @@ def _version_sql(dialect: sa.Dialect) -> tuple[str, bool]:
 
 
 def article_version(session: Session, key: str) -> tuple[int | None, int]:
-    """(id, version) of an article, or (None, 0) for one that has no comment yet.
+    """(id, version) of an article, or (None, 0) for one that has no comment yet."""
+    # The app binds sessions to its engine.
+    return engine_article_version(cast(sa.Engine, session.get_bind()), key)
+
+
+def engine_article_version(engine: sa.Engine, key: str) -> tuple[int | None, int]:
+    """article_version on the engine itself, for callers outside a request (the replay).
 
     Every read starts here, so it runs on a pooled DB-API connection directly: the
     ORM session's transaction bookkeeping would cost more than the query itself.
     """
-    engine = cast(sa.Engine, session.get_bind())  # the app binds sessions to its engine
     sql, positional = _version_sql(engine.dialect)
     errors = engine.dialect.loaded_dbapi.Error
     try:
