@@ -13,7 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, guards, i18n, logs, metrics, pages
+from . import errors, fastpath, guards, i18n, logs, metrics, pages
 from .api import ArticleKey, CauserieApi, docs, register as register_api
 from .cli import moderators, spam_model
 from .config import Config, from_environment, instance_secret
@@ -65,6 +65,7 @@ def create_app(config: type[Config] = Config, /, **overrides: Any) -> Flask:
         app.register_error_handler(failure, _database_unavailable)
     i18n.register(app)
     metrics.register(app)
+    fastpath.register(app)  # inside the guards: they wrap the replay too
     guards.register(app, app.config["DATABASE_TIMEOUT"] + 1)
     return app
 

@@ -154,6 +154,9 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "REDIS_TIMEOUT_MS": (_integer(50, 10_000), "200"),
     "METRICS_TOKEN": (_text, ""),
     "LISTING_CACHE_BYTES": (_integer(0, 2**40), str(64 * 1024 * 1024)),
+    # Listing answers replayed without Flask while the article is unchanged (fastpath.py),
+    # kept up to LISTING_CACHE_BYTES too.
+    "READ_REPLAY": (_boolean, "true"),
     # Retention (flask --app wsgi maintenance); 0 turns a rule off.
     "KEEP_CLIENT_DATA_DAYS": (_integer(0, 36500), "90"),
     "KEEP_SPAM_DAYS": (_integer(0, 36500), "15"),

@@ -9,7 +9,7 @@ from flask import Response, current_app, g, redirect, request, url_for
 from flask.views import MethodView
 from werkzeug.exceptions import UnsupportedMediaType
 
-from .. import i18n
+from .. import fastpath, i18n
 from ..errors import DomainError, NotFound
 from ..extensions import db, limiter
 from ..limits import ID_MAX
@@ -128,6 +128,7 @@ class ArticleComments(MethodView):
         """List the approved comments of an article (threaded by parent_id), a page at a time."""
         page = PageRequest(article=article, **args)
         article_id, version = article_version(db.session(), article)
+        fastpath.mark((article_id, version))  # this answer, 200 or 304, may be replayed
         # 304 here if the client has it.
         blp.set_etag(page.etag_data(article_id, version, current_app.config["SECRET_KEY"]))
         response = json_response(cached_page(db.session(), _page_cache(), page, article_id, version))
