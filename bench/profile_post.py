@@ -76,7 +76,7 @@ def main() -> int:
         times = [post(n) for n in range(options.posts)]
         if not options.no_profile:
             profiler.stop()
-            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
         print(f"{options.posts} posts: median {statistics.median(times):.2f} ms, "
               f"p90 {sorted(times)[int(len(times) * 0.9)]:.2f} ms; this process's CPU: median "
               f"{statistics.median(cpu):.2f} ms" + ("" if options.no_profile else

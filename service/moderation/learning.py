@@ -8,6 +8,7 @@ what the model learns from it commit (or roll back) together, on every instance 
 """
 
 import functools
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
@@ -36,12 +37,25 @@ _TOTALS = sa.select(SpamCorpus.spam_total, SpamCorpus.ham_total).where(SpamCorpu
 _BIN_PREFIX = "#"
 _BINS = sa.select((sa.literal(_BIN_PREFIX, sa.String) + sa.cast(SpamScoreBin.bin, sa.String))
                   .label("token"), SpamScoreBin.spam, SpamScoreBin.ham)
-_MODEL = sa.union_all(
-    sa.select(sa.literal("").label("token"), SpamCorpus.spam_total.label("spam"),
-              SpamCorpus.ham_total.label("ham")).where(SpamCorpus.id == CORPUS_ID),
-    _BINS,
-    sa.select(SpamToken.token, SpamToken.spam, SpamToken.ham)
-    .where(SpamToken.token.in_(sa.bindparam("tokens", expanding=True))))
+def _model_query(dialect: str) -> sa.CompoundSelect[Any]:
+    """Totals, histogram bins and the sample's tokens, in one statement of one shape
+    whatever the number of tokens: the tokens travel as one parameter (an array on
+    PostgreSQL, a JSON list on SQLite), not as an expanding IN list, which SQLAlchemy
+    would render again for every comment scored (a tenth of a post's time)."""
+    if dialect == "postgresql":
+        wanted = SpamToken.token == sa.any_(sa.bindparam("tokens", type_=postgresql.ARRAY(
+            sa.String)))
+    else:
+        wanted = SpamToken.token.in_(sa.select(sa.column("value", sa.String)).select_from(
+            sa.func.json_each(sa.bindparam("tokens", type_=sa.String))))
+    return sa.union_all(
+        sa.select(sa.literal("").label("token"), SpamCorpus.spam_total.label("spam"),
+                  SpamCorpus.ham_total.label("ham")).where(SpamCorpus.id == CORPUS_ID),
+        _BINS,
+        sa.select(SpamToken.token, SpamToken.spam, SpamToken.ham).where(wanted))
+
+
+_MODEL = {dialect: _model_query(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def totals(session: Session) -> tuple[int, int]:
@@ -60,7 +74,11 @@ def score(session: Session, sample: Sample, settings: Mapping[str, Any]) -> Opin
     """The sample's spam probability, whether the model has seen enough to judge, and the
     thresholds in force (adapted to the site's decisions, or the settings')."""
     tokens = spam.features(sample)
-    rows = session.connection().execute(_MODEL, {"tokens": sorted(tokens)}).all()
+    connection = session.connection()
+    dialect = connection.dialect.name
+    wanted = sorted(tokens)
+    rows = connection.execute(_MODEL[dialect], {
+        "tokens": wanted if dialect == "postgresql" else json.dumps(wanted)}).all()
     counts, bins = {}, {}
     for row in rows:
         if row.token.startswith(_BIN_PREFIX):
