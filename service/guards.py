@@ -72,7 +72,7 @@ class DeadlinePassed(BaseException):
     SQLAlchemy drops the connection it was waiting on instead of pooling it)."""
 
 
-def _cooperative() -> bool:
+def cooperative() -> bool:
     """True in a gevent worker: only there can a blocked wait be interrupted."""
     monkey = sys.modules.get("gevent.monkey")
     return bool(monkey and monkey.is_module_patched("socket"))
@@ -86,7 +86,7 @@ class Deadline:
         self.app, self.wsgi_app, self.seconds = app, wsgi_app, seconds
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if not _cooperative():
+        if not cooperative():
             return self.wsgi_app(environ, start_response)
         import gevent  # type: ignore[import-untyped]
         seconds = READY_DEADLINE if environ.get("PATH_INFO") == "/readyz" else self.seconds

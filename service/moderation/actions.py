@@ -21,6 +21,7 @@ from ..screening.pipeline import screen, unscreened
 from ..screening.rules import Draft
 from ..spamfilter.model import Sample
 from ..screening.sanitize import to_html
+from ..writelock import begin_write
 from . import flood, learning
 
 log = logging.getLogger(__name__)
@@ -157,9 +158,14 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
     if screening.refused:
         session.rollback()
         raise DuplicateComment()
+    # The writes start here: on SQLite, take the write lock (without stopping a gevent
+    # worker while another process holds it); the flood check must run under it.
+    timeout = float(settings.get("DATABASE_TIMEOUT", 3))
+    begin_write(session.connection(), timeout)
     if settings.get("RATELIMIT_ENABLED"):
         try:
-            flood.hold(session, client.ip, draft.email, settings["POST_RATE_LIMIT"], utcnow())
+            flood.hold(session, client.ip, draft.email, settings["POST_RATE_LIMIT"], utcnow(),
+                       timeout=timeout)
         except flood.Flooding:
             session.rollback()
             raise

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import DomainError
 from ..models import Comment
+from ..writelock import begin_write
 
 
 class Flooding(DomainError):
@@ -47,21 +48,22 @@ def windows(rate: str) -> tuple[Window, ...]:
 
 
 def hold(session: Session, ip: str | None, email: str | None, rate: str,
-         now: datetime) -> None:
+         now: datetime, *, timeout: float = 3.0) -> None:
     """Lock this client's turn until the session commits or rolls back, then refuse
-    (Flooding) if its accepted comments already fill a window of `rate`."""
+    (Flooding) if its accepted comments already fill a window of `rate`. `timeout`:
+    how long to wait for SQLite's write lock (DATABASE_TIMEOUT)."""
     who = [(column, value) for column, value in ((Comment.ip, ip), (Comment.email, email))
            if value]
     if not who:
         return
-    _lock(session, [f"{column.key}:{value}" for column, value in who])
+    _lock(session, [f"{column.key}:{value}" for column, value in who], timeout)
     waits = [_wait(session, column, value, window, now)
              for column, value in who for window in windows(rate)]
     if longest := max((wait for wait in waits if wait is not None), default=None):
         raise Flooding(longest)
 
 
-def _lock(session: Session, names: Sequence[str]) -> None:
+def _lock(session: Session, names: Sequence[str], timeout: float) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # Sorted, so two requests wanting the same two locks never wait on each other.
@@ -69,12 +71,9 @@ def _lock(session: Session, names: Sequence[str]) -> None:
             connection.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
         return
     # SQLite has one writer at a time: taking the write lock now, before the check,
-    # serializes every check-then-insert. The driver has opened no transaction yet
-    # (reads run outside one); its COMMIT at the end releases the lock.
-    # (If the driver's transaction is open, a write opened it and took the lock already.)
-    driver = connection.connection.dbapi_connection
-    if driver is not None and not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # serializes every check-then-insert (nothing if the caller took it already). Its
+    # COMMIT at the end releases the lock.
+    begin_write(connection, timeout)
 
 
 def _lock_key(name: str) -> int:
