@@ -176,8 +176,9 @@ def causerie_postgresql(url: str, total: int, *, pending: int = 0) -> None:
     with psycopg.connect(url) as connection, connection.cursor() as cursor:
         start = START
         # As on SQLite: the comment table's indexes are built after the rows.
+        # (Not those backing a constraint: the primary key, the unique import source.)
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'comment' "
-                       "AND indexname NOT LIKE 'pk_%'")
+                       "AND indexname NOT IN (SELECT conname FROM pg_constraint)")
         indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')

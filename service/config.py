@@ -151,6 +151,8 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "NOTIFY_MAX_ATTEMPTS": (_integer(1, 100), "8"),
     "NOTIFY_RETRY_SECONDS": (_seconds(0.01, 86400), "30"),
     "DATABASE_TIMEOUT": (_integer(2, 60), "3"),
+    # PostgreSQL connections each worker keeps open (and as many more at a peak).
+    "DATABASE_POOL_SIZE": (_integer(1, 500), "20"),
     "REDIS_TIMEOUT_MS": (_integer(50, 10_000), "200"),
     "METRICS_TOKEN": (_text, ""),
     "LISTING_CACHE_BYTES": (_integer(0, 2**40), str(64 * 1024 * 1024)),
@@ -173,7 +175,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     default_db = f"sqlite:///{PROJECT_DIR / 'causerie.db'}"
     url = database_url(environ.get("DATABASE_URL", default_db))
     values["SQLALCHEMY_DATABASE_URI"], values["SQLALCHEMY_ENGINE_OPTIONS"] = with_timeouts(
-        url, values["DATABASE_TIMEOUT"])
+        url, values["DATABASE_TIMEOUT"], pool_size=values["DATABASE_POOL_SIZE"])
     seconds = values["REDIS_TIMEOUT_MS"] / 1000
     values["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": seconds,
                                            "socket_connect_timeout": seconds}
@@ -186,14 +188,22 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def with_timeouts(url: str, seconds: int) -> tuple[str, dict[str, Any]]:
+def with_timeouts(url: str, seconds: int, *, pool_size: int = 20
+                  ) -> tuple[str, dict[str, Any]]:
     """The URL and engine options that bound every wait on the database to `seconds`:
     connecting, running a statement (a lock wait included), waiting for a pooled
     connection; on SQLite, waiting for the write lock (a request waiting for a pooled
-    connection is bounded by the request deadline, see guards.Deadline)."""
+    connection is bounded by the request deadline, see guards.Deadline).
+
+    A server database's pool keeps `pool_size` connections and opens as many more at a
+    peak. A gevent worker serves many requests at once, each holding a connection while
+    it waits on the database; a pool smaller than that concurrency opens and closes a
+    connection for every request past it (a PostgreSQL backend each time), which made
+    the listing 20 times slower under `wrk -c32` (bench/README.md, "PostgreSQL pool")."""
     if url.startswith("sqlite"):  # (its pool may be one static connection: no pool_timeout)
         return url, {"connect_args": {"timeout": float(seconds)}}
-    options: dict[str, Any] = {"pool_timeout": seconds}
+    options: dict[str, Any] = {"pool_timeout": seconds, "pool_size": pool_size,
+                               "max_overflow": pool_size}
     from sqlalchemy import make_url
     parsed = make_url(url)
     query = dict(parsed.query)
