@@ -51,7 +51,7 @@ sys.path.insert(0, str(BENCH))
 import peer_isso  # noqa: E402
 import seeding  # noqa: E402
 from seeding import ARTICLE, ARTICLE_COMMENTS, article_key  # noqa: E402
-from serve import describe, serve  # noqa: E402
+from serve import WORKERS, describe, serve  # noqa: E402
 from tests.serving import free_port, get, migrate, service_environment  # noqa: E402
 
 PENDING = 10_000
@@ -355,6 +355,7 @@ class Load:
     headers: dict[str, str] = field(default_factory=dict)
     body: int | None = None
     results: list[Result] = field(default_factory=list)
+    slow: bool = False  # one request alone outlasts a load: measured once, not loaded
 
     def median(self) -> Result:
         rs = self.results
@@ -410,10 +411,36 @@ def drained(load: Load) -> None:
         pass
 
 
+def alone(load: Load, limit: float = 300) -> float | None:
+    """Seconds one request of this load takes with the server otherwise idle (None for
+    posting, whose every request differs)."""
+    import http.client
+    if load.path == "posting":
+        return None
+    parts = urllib.parse.urlsplit(load.url)
+    method, body, headers = "GET", None, dict(load.headers)
+    if load.script is not None and load.script.name == "body.lua":
+        method, body = load.args()
+        headers["Content-Type"] = "application/json"
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=limit)
+    try:
+        began = time.perf_counter()
+        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""),
+                           body=body, headers=headers)
+        connection.getresponse().read()
+        return time.perf_counter() - began
+    finally:
+        connection.close()
+
+
 def run_rounds(loads: list[Load], rounds: int, seconds: int, warmup: int) -> None:
-    """Each round loads every path of every system, systems in turns within a path. A load
-    that completed fewer than 5 requests in its first round is not run again: its figure
-    is that round's, and further rounds would only spend minutes draining its queue."""
+    """Each round loads every path of every system, systems in turns within a path.
+
+    Before the first round, a load whose one request alone takes longer than a whole
+    load (Isso's listing and counts at 10^6 comments: a scan of the comment table each)
+    is not run: wrk would only queue requests that the server then works through for
+    minutes after wrk has gone, weighing on every later figure. Its figure is that
+    request's time, and the rate its workers would reach at that pace."""
     for number in range(rounds):
         say(f"  round {number + 1} of {rounds}")
         for path in PATHS:
@@ -422,8 +449,15 @@ def run_rounds(loads: list[Load], rounds: int, seconds: int, warmup: int) -> Non
                 continue
             turn = number % len(group)
             for load in group[turn:] + group[:turn]:
-                if load.results and load.results[0].requests < 5:
-                    continue  # a table scan per request (Isso at 10^6): one round says it all
+                if load.slow:
+                    continue
+                if number == 0 and (took := alone(load)) is not None and took > seconds:
+                    load.slow = True
+                    load.results.append(Result(f"{load.system}, {path}", load.body,
+                                               WORKERS / took, took * 1000, took * 1000, 1, 0, 0))
+                    say(f"  {load.system}, {path}: one request alone took {took:.1f} s; "
+                        "not loaded")
+                    continue
                 load.results.append(wrk(f"{load.system}, {path}", load.url, seconds,
                                         body=load.body, script=load.script, args=load.args(),
                                         headers=load.headers, warmup=warmup if number == 0 else 0,
@@ -471,6 +505,10 @@ def size_report(total: int, loads: list[Load], rounds: int) -> tuple[list[str], 
         ours, pg = medians.get((CAUSERIE, path)), medians.get((PG, path))
         lines.append(f"| {path} | {_cell(theirs)} | {_cell(ours)} | {_ratio(ours, theirs)} "
                      f"| {_cell(pg)} | {_ratio(pg, theirs)} |")
+    if slow := [load for load in loads if load.slow]:
+        lines += ["", "Not loaded, one request alone outlasting a whole load: " + "; ".join(
+            f"{load.system}, {load.path}: {load.results[0].p50 / 1000:,.1f} s" for load in slow)
+            + f" (its rate above: {WORKERS} workers at that pace; p50 and p99: that request)."]
     floor, listing = medians.get((FLOOR, "floor")), medians.get((CAUSERIE, "listing"))
     if floor and listing:
         lines += ["", f"Bare floor (constant bytes, {floor.body:,} bytes): {_cell(floor)}; "
