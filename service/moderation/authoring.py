@@ -5,6 +5,7 @@ comment, issued when it was posted and good for EDIT_WINDOW seconds. Nothing els
 identifies them; no account, no cookie.
 """
 
+import functools
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ class BadEditToken(DomainError):
     status_code, message_key = 403, "edit.token"
 
 
+@functools.lru_cache(maxsize=8)
 def _serializer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt=_SALT)
 

@@ -92,9 +92,18 @@ def score(session: Session, sample: Sample, settings: Mapping[str, Any]) -> Opin
 
 
 def _chosen(bins: thresholds.Histogram, settings: Mapping[str, Any]) -> thresholds.Thresholds:
-    return thresholds.choose(bins, settings["SPAM_THRESHOLD"], settings["HOLD_THRESHOLD"],
-                             pinned_spam=settings["SPAM_THRESHOLD_PINNED"],
-                             pinned_hold=settings["HOLD_THRESHOLD_PINNED"])
+    return _choose(tuple(sorted(bins.items())), settings["SPAM_THRESHOLD"],
+                   settings["HOLD_THRESHOLD"], bool(settings["SPAM_THRESHOLD_PINNED"]),
+                   bool(settings["HOLD_THRESHOLD_PINNED"]))
+
+
+@functools.lru_cache(maxsize=64)
+def _choose(bins: tuple[tuple[int, tuple[int, int]], ...], spam: float, hold: float,
+            pinned_spam: bool, pinned_hold: bool) -> thresholds.Thresholds:
+    """The thresholds for a histogram, remembered: every comment scored asks, and the
+    histogram changes only when a moderator decides (the answer is immutable)."""
+    return thresholds.choose(dict(bins), spam, hold, pinned_spam=pinned_spam,
+                             pinned_hold=pinned_hold)
 
 
 def thresholds_in_force(session: Session, settings: Mapping[str, Any]) -> thresholds.Thresholds:
