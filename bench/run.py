@@ -51,7 +51,7 @@ sys.path.insert(0, str(BENCH))
 import peer_isso  # noqa: E402
 import seeding  # noqa: E402
 from seeding import ARTICLE, ARTICLE_COMMENTS, article_key  # noqa: E402
-from serve import WORKERS, describe, serve  # noqa: E402
+from serve import WORKERS, cpu_seconds, describe, serve  # noqa: E402
 from tests.serving import free_port, get, migrate, service_environment  # noqa: E402
 
 PENDING = 10_000
@@ -402,13 +402,20 @@ def isso_loads(port: int) -> list[Load]:
     return loads
 
 
-def drained(load: Load) -> None:
-    """Wait until the server has answered what wrk left queued (a slow server keeps working
-    on requests whose clients are gone), so that it does not weigh on the next load."""
-    try:
-        get(load.port, load.ready, timeout=120)
-    except OSError:
-        pass
+def drained(load: Load, limit: float = 600) -> None:
+    """Wait until the server has worked through what wrk left queued, so that it does not
+    weigh on the next load: a slow server keeps working on requests whose clients are
+    gone, and a gevent worker answers a probe between them, so it is its processes' CPU
+    time that must stop growing (under 2 % of a core over half a second)."""
+    deadline = time.monotonic() + limit
+    used = cpu_seconds(load.port)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(load.port)
+        if now - used <= 0.01:
+            return
+        used = now
+    say(f"  {load.system}: still busy {limit:.0f} s after its load")
 
 
 def alone(load: Load, limit: float = 300) -> float | None:

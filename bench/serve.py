@@ -60,6 +60,23 @@ FLAGS, WORKERS = dockerfile_command()
 
 
 CONFIG = Path(__file__).resolve().parent / "gunicorn.conf.py"
+#: The process group of the server on each port (its master's pid), for `cpu_seconds`.
+GROUPS: dict[int, int] = {}
+
+
+def cpu_seconds(port: int) -> float:
+    """CPU time used so far by every process of the server on this port (from /proc)."""
+    group, ticks, total = GROUPS[port], os.sysconf("SC_CLK_TCK"), 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[2]) == group:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def _settings() -> dict[str, object]:
@@ -89,6 +106,7 @@ def serve(app: str, env: Mapping[str, str], *, python: str = sys.executable,
     path = os.pathsep.join(filter(None, (str(PROJECT), env.get("PYTHONPATH"))))
     process = subprocess.Popen(command, cwd=cwd, env={**env, "PYTHONPATH": path}, stdout=output,
                                stderr=subprocess.STDOUT, start_new_session=True)
+    GROUPS[port] = process.pid
     try:
         deadline = time.monotonic() + startup
         answers = 0
