@@ -188,8 +188,7 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def with_timeouts(url: str, seconds: int, *, pool_size: int = 20
-                  ) -> tuple[str, dict[str, Any]]:
+def with_timeouts(url: str, seconds: int, *, pool_size: int) -> tuple[str, dict[str, Any]]:
     """The URL and engine options that bound every wait on the database to `seconds`:
     connecting, running a statement (a lock wait included), waiting for a pooled
     connection; on SQLite, waiting for the write lock (a request waiting for a pooled
@@ -198,8 +197,9 @@ def with_timeouts(url: str, seconds: int, *, pool_size: int = 20
     A server database's pool keeps `pool_size` connections and opens as many more at a
     peak. A gevent worker serves many requests at once, each holding a connection while
     it waits on the database; a pool smaller than that concurrency opens and closes a
-    connection for every request past it (a PostgreSQL backend each time), which made
-    the listing 20 times slower under `wrk -c32` (bench/README.md, "PostgreSQL pool")."""
+    connection for every request past it (a PostgreSQL backend each time): with 5, posting
+    under `wrk -c32` ran at 169-177 a second, with 20 at 241-282 (bench/README.md,
+    "PostgreSQL pool")."""
     if url.startswith("sqlite"):  # (its pool may be one static connection: no pool_timeout)
         return url, {"connect_args": {"timeout": float(seconds)}}
     options: dict[str, Any] = {"pool_timeout": seconds, "pool_size": pool_size,

@@ -12,7 +12,6 @@ On PostgreSQL, and once the driver's transaction is open, it does nothing.
 
 import sqlite3
 import time
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,8 +30,7 @@ def begin_write(connection: sa.Connection, timeout: float) -> None:
     if not isinstance(driver, sqlite3.Connection) or driver.in_transaction:
         return  # a write opened the driver's transaction: it holds the lock already
     if cooperative():
-        import gevent  # type: ignore[import-untyped]  # only in a gevent worker
-        from gevent.lock import Semaphore  # type: ignore[import-untyped]
+        from gevent.lock import Semaphore  # type: ignore[import-untyped]  # gevent only
         global _polling
         if _polling is None:
             _polling = Semaphore()
@@ -40,7 +38,7 @@ def begin_write(connection: sa.Connection, timeout: float) -> None:
         # of arrival: without it, a request could lose the race to later ones again and
         # again (posting's p99 reached 12 times its median in the bench).
         with _polling:
-            _poll(driver, timeout, gevent.sleep)
+            _poll(driver, timeout)
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -48,7 +46,9 @@ def begin_write(connection: sa.Connection, timeout: float) -> None:
 _polling: Any = None
 
 
-def _poll(driver: sqlite3.Connection, timeout: float, sleep: Callable[[float], None]) -> None:
+def _poll(driver: sqlite3.Connection, timeout: float) -> None:
+    """BEGIN IMMEDIATE, tried until it succeeds or `timeout` passes, gevent sleeps between."""
+    import gevent  # type: ignore[import-untyped]
     previous = driver.execute("PRAGMA busy_timeout").fetchone()[0]
     driver.execute("PRAGMA busy_timeout = 0")
     deadline, tries = time.monotonic() + timeout, 0
@@ -61,7 +61,7 @@ def _poll(driver: sqlite3.Connection, timeout: float, sleep: Callable[[float], N
                 if (driver.in_transaction or "locked" not in str(error)
                         or time.monotonic() >= deadline):  # as SQLAlchemy says it: a 503
                     raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, error) from error
-            sleep(DELAYS[min(tries, len(DELAYS) - 1)])
+            gevent.sleep(DELAYS[min(tries, len(DELAYS) - 1)])
             tries += 1
     finally:
         driver.execute(f"PRAGMA busy_timeout = {int(previous)}")

@@ -57,9 +57,14 @@ def _article_ref(session: Session, article_id: int, key: str) -> Article:
     """The session's Article for a row known by id and key, without reading it again: the
     instance the session already holds, or one attached as loaded (its other columns load
     on first use)."""
+    return session.merge(_known_article(article_id, key), load=False)
+
+
+def _known_article(article_id: int, key: str) -> Article:
+    """An Article known by id and key alone, outside any session, as if loaded."""
     article = Article(id=article_id, key=key)
     make_transient_to_detached(article)
-    return session.merge(article, load=False)
+    return article
 
 
 #: What posting needs to know of an article before screening: read as columns, not as
@@ -189,9 +194,7 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
     comment.id = session.connection().execute(_INSERT_COMMENT, {
         column: getattr(comment, column) for column in _COMMENT_COLUMNS}).scalar_one()
     make_transient_to_detached(comment)
-    article = Article(id=article_id, key=article_key)
-    make_transient_to_detached(article)
-    set_committed_value(comment, "article", article)
+    set_committed_value(comment, "article", _known_article(article_id, article_key))
     announce(session, "comment.created", comment=comment)
     if screening.status == Status.APPROVED:
         touch_article(session, article_id)

@@ -48,7 +48,7 @@ def windows(rate: str) -> tuple[Window, ...]:
 
 
 def hold(session: Session, ip: str | None, email: str | None, rate: str,
-         now: datetime, *, timeout: float = 3.0) -> None:
+         now: datetime, *, timeout: float) -> None:
     """Lock this client's turn until the session commits or rolls back, then refuse
     (Flooding) if its accepted comments already fill a window of `rate`. `timeout`:
     how long to wait for SQLite's write lock (DATABASE_TIMEOUT)."""
