@@ -65,3 +65,29 @@ def test_sqlite_commits_wait_for_the_disk_only_when_asked(tmp_path: Path, value:
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == pragma  # 1 NORMAL
         db.engine.dispose()
+
+
+def test_a_sqlite_file_keeps_as_many_connections_as_a_worker_has_requests(tmp_path: Path) -> None:
+    """A gevent worker has many requests in flight, each on a connection: past the pool's
+    size, every request would open the file again (pragmas, schema read) and close it."""
+    import sqlalchemy as sa
+    config = from_environment({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+                               "DATABASE_POOL_SIZE": "16"})
+    engine = sa.create_engine(config["SQLALCHEMY_DATABASE_URI"],
+                              **config["SQLALCHEMY_ENGINE_OPTIONS"])
+    opened: list[object] = []
+    sa.event.listen(engine, "connect", lambda connection, record: opened.append(connection))
+    try:
+        for _ in range(3):  # three bursts of 16 requests at once
+            held = [engine.connect() for _ in range(16)]
+            for connection in held:
+                assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+                connection.close()
+        assert len(opened) == 16
+    finally:
+        engine.dispose()
+
+
+def test_an_in_memory_sqlite_database_is_not_pooled_by_size() -> None:
+    config = from_environment({"DATABASE_URL": "sqlite://"})
+    assert "pool_size" not in config["SQLALCHEMY_ENGINE_OPTIONS"]
