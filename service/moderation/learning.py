@@ -80,11 +80,11 @@ def score(session: Session, sample: Sample, settings: Mapping[str, Any]) -> Opin
     rows = connection.execute(_MODEL[dialect], {
         "tokens": wanted if dialect == "postgresql" else json.dumps(wanted)}).all()
     counts, bins = {}, {}
-    for row in rows:
-        if row.token.startswith(_BIN_PREFIX):
-            bins[int(row.token[len(_BIN_PREFIX):])] = (row.spam, row.ham)
+    for token, spam_count, ham_count in rows:  # plain tuples: a post scores ~60 rows
+        if token.startswith(_BIN_PREFIX):
+            bins[int(token[len(_BIN_PREFIX):])] = (spam_count, ham_count)
         else:
-            counts[row.token] = (row.spam, row.ham)
+            counts[token] = (spam_count, ham_count)
     spam_total, ham_total = counts.pop("", (0, 0))
     return Opinion(spam.score(counts, spam_total, ham_total, tokens),
                    spam.is_trained(spam_total, ham_total, settings["MIN_TRAINING"]),

@@ -43,6 +43,7 @@ _A_TAG = re.compile(r"<a\s[^<>]*>", re.IGNORECASE)
 _HREF = re.compile(r"""\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 _CHUNK = re.compile(r"[^\s<>\"'()\[\]{}]+")
 _BARE_HOST = re.compile(r"(?:[a-z0-9-]+\.)+([a-z]{2,})")
+_PATH_START = re.compile(r"[/?#]")
 _TLDS = frozenset("com net org info biz co io me ly tv us uk de fr ru be ca es it nl pl br in"
                   " gl gd to cc xyz online site club top app link eu ch au".split())
 _HOST = re.compile(r"[\w.-]+")
@@ -102,13 +103,15 @@ def _domain(url: str) -> str | None:
 def _url_in(chunk: str) -> str | None:
     """Return the link held by a chunk of text without spaces, or None."""
     chunk = chunk.rstrip(".,;:!?")
+    if "." not in chunk and "://" not in chunk:
+        return None  # most words: no marker below and no dotted host can match
     lower = chunk.lower()
     for marker in ("https://", "http://", "www."):
         if (start := lower.find(marker)) >= 0:
             return chunk[start:]
     # A bare "example.com/path": its host must end in a common top-level domain,
     # otherwise "e.g." or "v1.5" would count as links.
-    host = re.split(r"[/?#]", lower, maxsplit=1)[0].lstrip(".-")
+    host = _PATH_START.split(lower, maxsplit=1)[0].lstrip(".-")
     match = _BARE_HOST.fullmatch(host)
     return chunk if match and match.group(1) in _TLDS else None
 
