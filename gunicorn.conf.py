@@ -20,3 +20,12 @@ control_socket_disable = True
 accesslog = "-"
 # No client address in the access log (README, Operations).
 access_log_format = '{"method": "%(m)s", "path": "%(U)s", "status": %(s)s, "seconds": %(L)s}'
+
+
+def post_worker_init(worker: object) -> None:
+    """Once a worker has loaded the app, its objects (modules, schemas, catalogs, the
+    SQL compiled so far) move out of the garbage collector's sight: they live as long as
+    the worker, and a young worker's full collections over them were what made its
+    first seconds' slowest answers 4-5 times its median (bench/README.md, "Latency")."""
+    import gc
+    gc.freeze()

@@ -91,3 +91,16 @@ def test_a_sqlite_file_keeps_as_many_connections_as_a_worker_has_requests(tmp_pa
 def test_an_in_memory_sqlite_database_is_not_pooled_by_size() -> None:
     config = from_environment({"DATABASE_URL": "sqlite://"})
     assert "pool_size" not in config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_a_served_worker_keeps_the_app_out_of_the_garbage_collector() -> None:
+    import gc
+    import runpy
+    served = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert served["worker_class"] == "service.http_server.JsonGeventWorker"
+    before = gc.get_freeze_count()
+    try:
+        served["post_worker_init"](None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
