@@ -28,4 +28,5 @@ def post_worker_init(worker: object) -> None:
     the worker, and a young worker's full collections over them were what made its
     first seconds' slowest answers 4-5 times its median (bench/README.md, "Latency")."""
     import gc
+    gc.collect()  # what loading left behind is not kept forever
     gc.freeze()

@@ -151,7 +151,7 @@ VARIABLES: dict[str, tuple[Callable[[str, str], Any], str]] = {
     "NOTIFY_MAX_ATTEMPTS": (_integer(1, 100), "8"),
     "NOTIFY_RETRY_SECONDS": (_seconds(0.01, 86400), "30"),
     "DATABASE_TIMEOUT": (_integer(2, 60), "3"),
-    # PostgreSQL connections each worker keeps open (and as many more at a peak).
+    # Database connections each worker keeps open (and as many more at a peak).
     "DATABASE_POOL_SIZE": (_integer(1, 500), "20"),
     "REDIS_TIMEOUT_MS": (_integer(50, 10_000), "200"),
     "METRICS_TOKEN": (_text, ""),
@@ -208,8 +208,9 @@ def with_timeouts(url: str, seconds: int, *, pool_size: int) -> tuple[str, dict[
                                "max_overflow": pool_size}
     if parsed.get_backend_name() == "sqlite":
         connect = {"connect_args": {"timeout": float(seconds)}}
-        if parsed.database in (None, "", ":memory:") or "memory" in str(parsed.query.get("mode")):
-            return url, connect  # one connection held by the driver's memory: no pool to size
+        from sqlalchemy.pool import QueuePool
+        if not issubclass(parsed.get_dialect().get_pool_class(parsed), QueuePool):
+            return url, connect  # in memory (or a driver's single connection): no pool to size
         return url, {**connect, **options}
     query = dict(parsed.query)
     if parsed.get_backend_name() == "postgresql":

@@ -88,9 +88,17 @@ def test_a_sqlite_file_keeps_as_many_connections_as_a_worker_has_requests(tmp_pa
         engine.dispose()
 
 
-def test_an_in_memory_sqlite_database_is_not_pooled_by_size() -> None:
-    config = from_environment({"DATABASE_URL": "sqlite://"})
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:",
+                                 "sqlite:///file:m?mode=memory&cache=shared&uri=true"])
+def test_an_in_memory_sqlite_database_is_not_pooled_by_size(url: str) -> None:
+    import sqlalchemy as sa
+    config = from_environment({"DATABASE_URL": url})
     assert "pool_size" not in config["SQLALCHEMY_ENGINE_OPTIONS"]
+    engine = sa.create_engine(config["SQLALCHEMY_DATABASE_URI"],
+                              **config["SQLALCHEMY_ENGINE_OPTIONS"])  # its pool takes them
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    engine.dispose()
 
 
 def test_a_served_worker_keeps_the_app_out_of_the_garbage_collector() -> None:
