@@ -88,8 +88,7 @@ def test_a_sqlite_file_keeps_as_many_connections_as_a_worker_has_requests(tmp_pa
         engine.dispose()
 
 
-@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:",
-                                 "sqlite:///file:m?mode=memory&cache=shared&uri=true"])
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
 def test_an_in_memory_sqlite_database_is_not_pooled_by_size(url: str) -> None:
     import sqlalchemy as sa
     config = from_environment({"DATABASE_URL": url})
