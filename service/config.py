@@ -208,8 +208,11 @@ def with_timeouts(url: str, seconds: int, *, pool_size: int) -> tuple[str, dict[
                                "max_overflow": pool_size}
     if parsed.get_backend_name() == "sqlite":
         connect = {"connect_args": {"timeout": float(seconds)}}
+        from sqlalchemy.engine.default import DefaultDialect
         from sqlalchemy.pool import QueuePool
-        if not issubclass(parsed.get_dialect().get_pool_class(parsed), QueuePool):
+        dialect = parsed.get_dialect()
+        if issubclass(dialect, DefaultDialect) and not issubclass(
+                dialect.get_pool_class(parsed), QueuePool):
             return url, connect  # in memory (or a driver's single connection): no pool to size
         return url, {**connect, **options}
     query = dict(parsed.query)
