@@ -165,7 +165,7 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
         raise DuplicateComment()
     # The writes start here: on SQLite, take the write lock (without stopping a gevent
     # worker while another process holds it); the flood check must run under it.
-    timeout = float(settings.get("DATABASE_TIMEOUT", 3))
+    timeout = settings["DATABASE_TIMEOUT"]
     begin_write(session.connection(), timeout)
     if settings.get("RATELIMIT_ENABLED"):
         try:

@@ -14,7 +14,8 @@ from service.moderation.actions import Client, submit_comment
 from service.moderation.decisions import correct_text, decide, decide_many, purge
 
 KEYS = ("a", "b", "c")
-SETTINGS = {"REQUIRE_EMAIL": False, "SCREENING_ENABLED": False, "MODERATION": "pre"}
+SETTINGS = {"REQUIRE_EMAIL": False, "SCREENING_ENABLED": False, "MODERATION": "pre",
+            "DATABASE_TIMEOUT": 3}
 
 
 def recounted(session: Session) -> dict[str, int]:
