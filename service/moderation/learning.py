@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import oncommit
+from ..direct import Direct
 from ..models import Comment, SpamCorpus, SpamScoreBin, SpamToken, Status, upsert
 from ..spamfilter import corpora, model as spam, thresholds
 from ..spamfilter.model import Sample
@@ -55,7 +56,7 @@ def _model_query(dialect: str) -> sa.CompoundSelect[Any]:
         sa.select(SpamToken.token, SpamToken.spam, SpamToken.ham).where(wanted))
 
 
-_MODEL = {dialect: _model_query(dialect) for dialect in ("postgresql", "sqlite")}
+_MODEL = {dialect: Direct(_model_query(dialect)) for dialect in ("postgresql", "sqlite")}
 
 
 def totals(session: Session) -> tuple[int, int]:
@@ -77,8 +78,8 @@ def score(session: Session, sample: Sample, settings: Mapping[str, Any]) -> Opin
     connection = session.connection()
     dialect = connection.dialect.name
     wanted = sorted(tokens)
-    rows = connection.execute(_MODEL[dialect], {
-        "tokens": wanted if dialect == "postgresql" else json.dumps(wanted)}).all()
+    rows = _MODEL[dialect].all(connection, {
+        "tokens": wanted if dialect == "postgresql" else json.dumps(wanted)})
     counts, bins = {}, {}
     for token, spam_count, ham_count in rows:  # plain tuples: a post scores ~60 rows
         if token.startswith(_BIN_PREFIX):

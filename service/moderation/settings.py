@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..direct import Direct
 from ..models import Moderator, Setting
 from .decisions import record
 
@@ -19,12 +20,12 @@ KEYS = ("MODERATION", "REQUIRE_EMAIL", "POST_RATE_LIMIT", "SCREENING_ENABLED", "
         "HOLD_THRESHOLD", "MIN_TRAINING", "SPAM_THRESHOLD_PINNED", "HOLD_THRESHOLD_PINNED")
 
 
-_SAVED = sa.select(Setting.key, Setting.value)  # built once: read on every new comment
+_SAVED = Direct(sa.select(Setting.key, Setting.value))  # read on every new comment
 
 
 def effective(session: Session, defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The settings in force: `defaults` (the app config) with the saved values over them."""
-    saved = {key: value for key, value in session.connection().execute(_SAVED)}
+    saved = dict(_SAVED.all(session.connection(), {}))
     return {**defaults, **{key: saved[key] for key in KEYS if key in saved}}
 
 

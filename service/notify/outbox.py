@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .. import oncommit
+from ..direct import Direct
 from ..models import Comment, Delivery, Moderator, NotifyMode, Outbox, Status, Webhook, utcnow
 
 EVENTS = ("comment.created", "comment.status_changed", "comment.published", "article.closed")
@@ -74,13 +75,12 @@ def write(session: Session, announced: Iterable[Announced], now: datetime) -> in
         if comment is not None:
             params.update(reference={"comment_id": comment.id},
                           parent_id=comment.parent_id, author=comment.email)
-        statement = _insert(moderators, reply)
-        written += connection.execute(statement, params).rowcount
+        written += _insert(moderators, reply).rowcount(connection, params)
     return written
 
 
 @functools.cache
-def _insert(moderators: bool, reply: bool) -> sa.Insert:
+def _insert(moderators: bool, reply: bool) -> Direct:
     """INSERT INTO outbox SELECT ... for each kind of recipient an event may have.
 
     Built once per shape. A webhook wants the event when its JSON list of events holds
@@ -110,9 +110,9 @@ def _insert(moderators: bool, reply: bool) -> sa.Insert:
             Comment.notify_replies.is_(True), Comment.email.is_not(None),
             sa.or_(author.is_(None), Comment.email != author)))
     source: Any = sa.union_all(*selects) if len(selects) > 1 else selects[0]
-    return sa.insert(Outbox).from_select(
+    return Direct(sa.insert(Outbox).from_select(
         ["event_id", "event", "channel", "target_id", "payload", "state", "attempts", "due_at",
-         "created_at"], source)
+         "created_at"], source))
 
 
 def _expand(item: Announced) -> list[Announced]:
