@@ -72,7 +72,8 @@ class Direct:
 
     def all(self, connection: sa.Connection, params: Mapping[str, Any]) -> Sequence[Any]:
         """Every row, as tuples."""
-        return self._run(connection, params, lambda cursor: cursor.fetchall())  # type: ignore[no-any-return]
+        rows: Sequence[Any] = self._run(connection, params, lambda cursor: cursor.fetchall())
+        return rows
 
     def rowcount(self, connection: sa.Connection, params: Mapping[str, Any]) -> int:
         """How many rows the statement wrote."""

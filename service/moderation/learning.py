@@ -38,22 +38,27 @@ _TOTALS = sa.select(SpamCorpus.spam_total, SpamCorpus.ham_total).where(SpamCorpu
 _BIN_PREFIX = "#"
 _BINS = sa.select((sa.literal(_BIN_PREFIX, sa.String) + sa.cast(SpamScoreBin.bin, sa.String))
                   .label("token"), SpamScoreBin.spam, SpamScoreBin.ham)
+
+
 def _model_query(dialect: str) -> sa.CompoundSelect[Any]:
     """Totals, histogram bins and the sample's tokens, in one statement of one shape
     whatever the number of tokens: the tokens travel as one parameter (an array on
     PostgreSQL, a JSON list on SQLite), not as an expanding IN list, which SQLAlchemy
     would render again for every comment scored (a tenth of a post's time)."""
+    tokens = sa.select(SpamToken.token, SpamToken.spam, SpamToken.ham)
     if dialect == "postgresql":
-        wanted = SpamToken.token == sa.any_(sa.bindparam("tokens", type_=postgresql.ARRAY(
-            sa.String)))
+        tokens = tokens.where(SpamToken.token == sa.any_(
+            sa.bindparam("tokens", type_=postgresql.ARRAY(sa.String))))
     else:
-        wanted = SpamToken.token.in_(sa.select(sa.column("value", sa.String)).select_from(
-            sa.func.json_each(sa.bindparam("tokens", type_=sa.String))))
+        # A join from the (distinct) tokens, one index probe each: `IN (SELECT value FROM
+        # json_each(?))` first built a list of them, a fifth slower.
+        wanted = sa.func.json_each(sa.bindparam("tokens", type_=sa.String)).table_valued(
+            "value").alias("wanted")
+        tokens = tokens.select_from(wanted.join(SpamToken, SpamToken.token == wanted.c.value))
     return sa.union_all(
         sa.select(sa.literal("").label("token"), SpamCorpus.spam_total.label("spam"),
                   SpamCorpus.ham_total.label("ham")).where(SpamCorpus.id == CORPUS_ID),
-        _BINS,
-        sa.select(SpamToken.token, SpamToken.spam, SpamToken.ham).where(wanted))
+        _BINS, tokens)
 
 
 _MODEL = {dialect: Direct(_model_query(dialect)) for dialect in ("postgresql", "sqlite")}

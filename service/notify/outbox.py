@@ -66,7 +66,7 @@ def write(session: Session, announced: Iterable[Announced], now: datetime) -> in
         body = {"id": event_id, "event": item.event, "time": _time(now)}
         params: dict[str, Any] = {
             "event_id": event_id, "event": item.event, "now": now,
-            "needle": f'%"{item.event}"%',
+            "needle": f'"{item.event}"',
             "personal": {**body, "data": data}, "plain": {**body, "data": _impersonal(data)}}
         moderators = (comment is not None and item.event == "comment.created"
                       and comment.status == Status.PENDING)
@@ -98,7 +98,9 @@ def _insert(moderators: bool, reply: bool) -> Direct:
 
     selects: list[Any] = [sa.select(*columns("webhook", Webhook.id, sa.case(
         (Webhook.include_personal_data.is_(True), payload("personal")), else_=payload("plain"))))
-        .where(sa.cast(Webhook.events, sa.Text).like(sa.bindparam("needle", type_=sa.String)))]
+        # LIKE '%' || ? || '%', not LIKE ?: SQLite prepares a statement again each time a
+        # new value is bound to a bare LIKE pattern (the LIKE optimization), 15 µs a post.
+        .where(sa.cast(Webhook.events, sa.Text).contains(sa.bindparam("needle", type_=sa.String)))]
     if moderators:
         selects.append(sa.select(*columns("moderator", Moderator.id, payload("reference"))).where(
             Moderator.notify == NotifyMode.EACH, Moderator.email.is_not(None),
