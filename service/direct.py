@@ -1,19 +1,20 @@
 """The statements every new comment runs, executed on the driver's own cursor.
 
-A new comment runs the same handful of small statements: the article's state, the
-duplicate and history look-up, the spam model's counts, the article's and the comment's
-INSERT and the outbox's. For statements this small, what a Core `execute` does around the
-driver's call (the compiled cache's key, an execution context, the result's metadata)
-costs more than the database's own work: 25-60 µs a statement against 5-15 µs on the
-driver (bench/README.md). So each is compiled by SQLAlchemy once per dialect, into its SQL
-text, its parameters' order and its types' bind processors, and later executed on the
-cursor of the session's own connection, inside the session's transaction.
+A new comment runs the same handful of small statements: the saved settings, the
+article's state, the duplicate and history look-up, the spam model's counts, the
+article's and the comment's INSERT and the outbox's. For statements this small, what a
+Core `execute` does around the driver's call (the compiled cache's key, an execution
+context, the result's metadata) costs more than the database's own work: 30-80 µs a
+statement in process against 5-15 µs on the driver, and in the served workers a quarter
+of a post's time (bench/README.md). So each is compiled by SQLAlchemy once per dialect,
+into its SQL text, its parameters' order and its types' bind processors, and executed on
+the cursor of the session's own connection, inside the session's transaction.
 
 Failures are SQLAlchemy's, as a Core `execute` raises them: the connection's own handler
-wraps the driver's error (an OperationalError is still the 503 of a dead database),
-invalidates a lost connection, and one interrupted mid-statement (the request deadline).
-Rows come back as tuples, through the columns' result processors where a type has one
-(a JSON column read from SQLite, a flag read as 0 or 1).
+wraps the driver's error (an OperationalError is still the 503 of a dead database) and
+invalidates a connection that was lost or interrupted mid-statement (the request
+deadline). Rows come back as tuples, through the columns' result processors where a type
+has one (a JSON column or a date read from SQLite, a flag read as 0 or 1).
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -48,6 +49,9 @@ class Direct:
             raise ValueError("a Direct statement names every column it writes: "
                              + ", ".join(column.key for column in compiled.insert_prefetch
                                          + compiled.update_prefetch))
+        if compiled.post_compile_params:  # rendered at each execution: an IN list
+            raise ValueError("a Direct statement has the same SQL at every execution: "
+                             "no expanding IN list")
         escaped = compiled.escaped_bind_names
         fixed, processors = {}, {}
         for bind, name in compiled.bind_names.items():  # a name may be bound in several places
@@ -91,8 +95,9 @@ class Direct:
             values[name] = process(values[name])
         arguments: Any = [values[name] for name in compiled.order] \
             if compiled.order is not None else values
-        cursor = connection.connection.cursor()
+        cursor = None
         try:
+            cursor = connection.connection.cursor()
             cursor.execute(compiled.sql, arguments)
             result = read(cursor)
             if compiled.columns is not None and isinstance(result, list):
