@@ -8,30 +8,40 @@ context, the result's metadata) costs more than the database's own work: 30-80 Â
 statement in process against 5-15 Âµs on the driver, and in the served workers a quarter
 of a post's time (bench/README.md). So each is compiled by SQLAlchemy once per dialect,
 into its SQL text, its parameters' order and its types' bind processors, and executed on
-the cursor of the session's own connection, inside the session's transaction.
+the cursor of the session's own connection, inside the session's transaction (begun if
+none is).
 
 Failures are SQLAlchemy's, as a Core `execute` raises them: the connection's own handler
-wraps the driver's error (an OperationalError is still the 503 of a dead database) and
+wraps the driver's error (an OperationalError is still the 503 of a dead database),
 invalidates a connection that was lost or interrupted mid-statement (the request
-deadline). Rows come back as tuples, through the columns' result processors where a type
-has one (a JSON column or a date read from SQLite, a flag read as 0 or 1).
+deadline), and hides the parameters as the engine says. Rows come back as tuples,
+through the columns' result processors where a type has one (a JSON column or a date
+read from SQLite, a flag read as 0 or 1). A statement that needs SQLAlchemy at each
+execution (Python-side defaults, an IN list or a value rendered per execution, a value
+computed per execution, a name SQLAlchemy must escape) is refused when compiled.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import DBAPICursor, Dialect
 
+Processor = Callable[[Any], Any]
 
-@dataclass(frozen=True)
+
+@dataclass
 class _Compiled:
     sql: str
-    order: tuple[str, ...] | None   # positional drivers (SQLite): the parameters' order
-    fixed: dict[str, Any]           # parameters with a value in the statement itself
-    processors: tuple[tuple[str, Callable[[Any], Any]], ...]
-    columns: tuple[Callable[[Any], Any] | None, ...] | None  # result processors, if any
+    names: tuple[str, ...]           # the statement's parameters (in order if positional)
+    positional: bool                 # SQLite's qmark; psycopg's are named
+    fixed: dict[str, Any]            # parameters with a value in the statement itself
+    processors: tuple[tuple[str, Processor], ...]
+    # Result processors, built from the first cursor's description (some types need its
+    # type codes, as SQLAlchemy's own result does); None when no column has one.
+    columns: tuple[Processor | None, ...] | None = None
+    described: bool = field(default=False)
 
 
 class Direct:
@@ -40,33 +50,41 @@ class Direct:
     def __init__(self, statement: sa.Executable, *, column_keys: Sequence[str] | None = None):
         self.statement = statement
         self.column_keys = list(column_keys) if column_keys is not None else None
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[tuple[str, str], _Compiled] = {}
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(  # type: ignore[attr-defined]
             dialect=dialect, column_keys=self.column_keys)
-        if compiled.insert_prefetch or compiled.update_prefetch:  # Python-side defaults
-            raise ValueError("a Direct statement names every column it writes: "
-                             + ", ".join(column.key for column in compiled.insert_prefetch
-                                         + compiled.update_prefetch))
-        if compiled.post_compile_params:  # rendered at each execution: an IN list
+        refused = [column.key for column in compiled.insert_prefetch + compiled.update_prefetch]
+        if refused:  # Python-side defaults, which a Core execute fills in
+            raise ValueError(f"a Direct statement names every column it writes: {refused}")
+        if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError("a Direct statement has the same SQL at every execution: "
-                             "no expanding IN list")
-        escaped = compiled.escaped_bind_names
+                             "no expanding IN list, no value rendered per execution")
+        if compiled.escaped_bind_names:
+            raise ValueError(f"a Direct statement's parameters need no escaping: "
+                             f"{sorted(compiled.escaped_bind_names)}")
         fixed, processors = {}, {}
         for bind, name in compiled.bind_names.items():  # a name may be bound in several places
-            name = escaped.get(name, name)
+            if bind.callable is not None:
+                raise ValueError(f"a Direct statement's values are fixed or given: {name}")
             if not bind.required:
-                fixed[name] = bind.effective_value
+                fixed[name] = bind.value
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 processors[name] = processor
-        order = tuple(escaped.get(name, name) for name in compiled.positiontup) \
-            if compiled.positional else None
-        columns = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                        for column in self.statement.exported_columns)  # type: ignore[attr-defined]
-        return _Compiled(compiled.string, order, fixed, tuple(processors.items()),
-                         columns if any(columns) else None)
+        positional = bool(compiled.positional)
+        names = tuple(compiled.positiontup) if positional else tuple(dict.fromkeys(
+            compiled.bind_names.values()))
+        return _Compiled(compiled.string, names, positional, fixed, tuple(processors.items()))
+
+    def _described(self, compiled: _Compiled, dialect: Dialect, cursor: DBAPICursor) -> None:
+        description = cursor.description or ()
+        columns = tuple(column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                        for column, described in zip(
+                            self.statement.exported_columns,  # type: ignore[attr-defined]
+                            description))
+        compiled.columns, compiled.described = (columns if any(columns) else None), True
 
     def first(self, connection: sa.Connection, params: Mapping[str, Any]) -> Any:
         """The first row (a tuple), or None."""
@@ -87,27 +105,38 @@ class Direct:
              read: Callable[[DBAPICursor], Any]) -> Any:
         """Run the statement in `connection`'s transaction and `read` its cursor."""
         dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name)
+        key = (dialect.name, dialect.driver)
+        compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[dialect.name] = self._compile(dialect)
-        values = {**compiled.fixed, **params}
-        for name, process in compiled.processors:
-            values[name] = process(values[name])
-        arguments: Any = [values[name] for name in compiled.order] \
-            if compiled.order is not None else values
-        cursor = None
+            compiled = self._compiled[key] = self._compile(dialect)
+        transaction = connection.get_transaction()
+        if transaction is None:
+            connection.begin()  # as a Core execute would (autobegin)
+        elif not transaction.is_active:
+            raise sa.exc.PendingRollbackError(
+                "This connection is inside an inactive transaction; roll it back first.")
+        cursor, arguments = None, None
         try:
+            values = {**compiled.fixed, **params}
+            for name, process in compiled.processors:
+                values[name] = process(values[name])
+            arguments = [values[name] for name in compiled.names] if compiled.positional \
+                else {name: values[name] for name in compiled.names}
             cursor = connection.connection.cursor()
             cursor.execute(compiled.sql, arguments)
+            if not compiled.described:
+                self._described(compiled, dialect, cursor)
             result = read(cursor)
             if compiled.columns is not None and isinstance(result, list):
                 result = [tuple(process(value) if process else value
                                 for process, value in zip(compiled.columns, row))
                           for row in result]
+        except (sa.exc.PendingRollbackError, sa.exc.ResourceClosedError):
+            raise  # the connection's state, not the statement's: as Core raises them
         except BaseException as error:
             # SQLAlchemy's own handling of a failed execute (private, but the one that is
-            # right): it closes the cursor, wraps the driver's error, invalidates a lost or
-            # interrupted connection, and raises.
+            # right): it closes the cursor, wraps the driver's error (a missing value
+            # too), invalidates a lost or interrupted connection, and raises.
             connection._handle_dbapi_exception(error, compiled.sql, arguments, cursor, None)
         cursor.close()
         return result

@@ -29,7 +29,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# hide_parameters: a database error's text (logged with a 500's traceback) names the
+# statement, never its values, which may be an e-mail or an IP address.
+db = SQLAlchemy(model_class=Base, engine_options={"hide_parameters": True})
 # Flask-SQLAlchemy builds db.Model at run time from Base (adding the table name and the
 # query property); mypy cannot follow that, so it is told the model base is Base.
 if TYPE_CHECKING:
