@@ -22,7 +22,7 @@ computed per execution, a name SQLAlchemy must escape) is refused when compiled.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ Processor = Callable[[Any], Any]
 
 @dataclass
 class _Compiled:
+    statement: Any                   # the dialect's statement (its columns' types)
     sql: str
     names: tuple[str, ...]           # the statement's parameters (in order if positional)
     positional: bool                 # SQLite's qmark; psycopg's are named
@@ -41,20 +42,26 @@ class _Compiled:
     # Result processors, built from the first cursor's description (some types need its
     # type codes, as SQLAlchemy's own result does); None when no column has one.
     columns: tuple[Processor | None, ...] | None = None
-    described: bool = field(default=False)
+    described: bool = False
 
 
 class Direct:
     """A Core statement, compiled once per dialect and run on the driver's cursor."""
 
-    def __init__(self, statement: sa.Executable, *, column_keys: Sequence[str] | None = None):
-        self.statement = statement
+    def __init__(self, statement: sa.Executable | None = None, *,
+                 per_dialect: Callable[[str], Any] | None = None,
+                 column_keys: Sequence[str] | None = None):
+        """`statement`, or `per_dialect(name)` for one written differently per dialect."""
+        if (statement is None) == (per_dialect is None):
+            raise TypeError("Direct takes a statement or per_dialect, one of them")
+        #: The statement for a dialect's name.
+        self.build: Callable[[str], Any] = per_dialect or (lambda dialect: statement)
         self.column_keys = list(column_keys) if column_keys is not None else None
         self._compiled: dict[tuple[str, str], _Compiled] = {}
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self.statement.compile(  # type: ignore[attr-defined]
-            dialect=dialect, column_keys=self.column_keys)
+        statement = self.build(dialect.name)
+        compiled = statement.compile(dialect=dialect, column_keys=self.column_keys)
         refused = [column.key for column in compiled.insert_prefetch + compiled.update_prefetch]
         if refused:  # Python-side defaults, which a Core execute fills in
             raise ValueError(f"a Direct statement names every column it writes: {refused}")
@@ -76,14 +83,14 @@ class Direct:
         positional = bool(compiled.positional)
         names = tuple(compiled.positiontup) if positional else tuple(dict.fromkeys(
             compiled.bind_names.values()))
-        return _Compiled(compiled.string, names, positional, fixed, tuple(processors.items()))
+        return _Compiled(statement, compiled.string, names, positional, fixed,
+                         tuple(processors.items()))
 
     def _described(self, compiled: _Compiled, dialect: Dialect, cursor: DBAPICursor) -> None:
         description = cursor.description or ()
         columns = tuple(column.type.dialect_impl(dialect).result_processor(dialect, described[1])
-                        for column, described in zip(
-                            self.statement.exported_columns,  # type: ignore[attr-defined]
-                            description))
+                        for column, described in zip(compiled.statement.exported_columns,
+                                                     description))
         compiled.columns, compiled.described = (columns if any(columns) else None), True
 
     def first(self, connection: sa.Connection, params: Mapping[str, Any]) -> Any:

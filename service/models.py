@@ -20,7 +20,12 @@ def utcnow() -> datetime:
 
 def upsert(session: Session) -> Any:
     """The session's dialect's INSERT, the one with ON CONFLICT (SQLite and PostgreSQL)."""
-    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
+    return dialect_insert(session.get_bind().dialect.name)
+
+
+def dialect_insert(dialect: str) -> Any:
+    """The INSERT with ON CONFLICT of the dialect named `dialect` (sqlite, postgresql)."""
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
 
 
 def text_digest(text: str) -> str:

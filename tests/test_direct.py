@@ -191,3 +191,17 @@ def test_a_statement_needing_sqlalchemy_at_each_execution_is_refused(
     statement = Direct(sa.select(Setting.key).where(Setting.key == parameter))
     with pytest.raises(ValueError, match="Direct"):
         statement.all(session.connection(), {})
+
+
+def test_a_statement_written_per_dialect_is_built_once_for_its_dialect(session: Any) -> None:
+    built: list[str] = []
+
+    def build(dialect: str) -> Any:
+        built.append(dialect)
+        return sa.select(sa.literal(dialect, sa.String))
+
+    direct, name = Direct(per_dialect=build), session.get_bind().dialect.name
+    assert direct.first(session.connection(), {}) == (name,)
+    assert direct.first(session.connection(), {}) == (name,) and built == [name]
+    with pytest.raises(TypeError):
+        Direct(sa.select(sa.literal(1)), per_dialect=build)

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import oncommit
 from ..errors import CommentsClosed, DuplicateComment, FieldErrors, InvalidParent
-from ..models import Article, Comment, Status, text_digest, upsert, utcnow
+from ..models import Article, Comment, Status, dialect_insert, text_digest, utcnow
 from ..notify import outbox
 from ..notify.outbox import announce
 from ..screening.pipeline import screen, unscreened
@@ -46,7 +46,7 @@ def _article_id(session: Session, key: str) -> int:
     now = utcnow()
     # On the session's connection: a Core statement, not the ORM's bulk-insert path.
     connection = session.connection()
-    created = _new_article(session).first(connection, {
+    created = _NEW_ARTICLE.first(connection, {
         "key": key, "closed": False, "version": 0, "comment_count": 0, "created_at": now,
         "updated_at": now})
     # Nothing returned: another request created it first (the conflict did nothing).
@@ -75,19 +75,11 @@ _ARTICLE_STATE = Direct(sa.select(Article.id, Article.closed)
                         .where(Article.key == sa.bindparam("key")))
 
 
-def _new_article(session: Session) -> Direct:
-    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, built once per dialect:
-    a new article costs one statement."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _NEW_ARTICLE:
-        _NEW_ARTICLE[dialect] = Direct(
-            upsert(session)(Article).values({name: sa.bindparam(name) for name in (
-                "key", "closed", "version", "comment_count", "created_at", "updated_at")})
-            .on_conflict_do_nothing(index_elements=["key"]).returning(Article.id))
-    return _NEW_ARTICLE[dialect]
-
-
-_NEW_ARTICLE: dict[str, Direct] = {}
+#: INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id: a new article costs one statement.
+_NEW_ARTICLE = Direct(per_dialect=lambda dialect: (
+    dialect_insert(dialect)(Article).values({name: sa.bindparam(name) for name in (
+        "key", "closed", "version", "comment_count", "created_at", "updated_at")})
+    .on_conflict_do_nothing(index_elements=["key"]).returning(Article.id)))
 
 
 def touch_article(session: Session, article_id: int) -> None:

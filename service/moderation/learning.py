@@ -14,12 +14,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from .. import oncommit
 from ..direct import Direct
-from ..models import Comment, SpamCorpus, SpamScoreBin, SpamToken, Status, upsert
+from ..models import (Comment, SpamCorpus, SpamScoreBin, SpamToken, Status, dialect_insert,
+                      upsert)
 from ..spamfilter import corpora, model as spam, thresholds
 from ..spamfilter.model import Sample
 
@@ -61,7 +62,7 @@ def _model_query(dialect: str) -> sa.CompoundSelect[Any]:
         _BINS, tokens)
 
 
-_MODEL = {dialect: Direct(_model_query(dialect)) for dialect in ("postgresql", "sqlite")}
+_MODEL = Direct(per_dialect=_model_query)
 
 
 def totals(session: Session) -> tuple[int, int]:
@@ -81,10 +82,9 @@ def score(session: Session, sample: Sample, settings: Mapping[str, Any]) -> Opin
     thresholds in force (adapted to the site's decisions, or the settings')."""
     tokens = spam.features(sample)
     connection = session.connection()
-    dialect = connection.dialect.name
     wanted = sorted(tokens)
-    rows = _MODEL[dialect].all(connection, {
-        "tokens": wanted if dialect == "postgresql" else json.dumps(wanted)})
+    rows = _MODEL.all(connection, {
+        "tokens": wanted if connection.dialect.name == "postgresql" else json.dumps(wanted)})
     counts, bins = {}, {}
     for token, spam_count, ham_count in rows:  # plain tuples: a post scores ~60 rows
         if token.startswith(_BIN_PREFIX):
@@ -150,7 +150,7 @@ def learn(session: Session, changes: Iterable[tuple[Sample, bool, int]]) -> None
 @functools.cache
 def _upsert(dialect: str, table: type[SpamToken] | type[SpamScoreBin], key: str) -> Any:
     """INSERT of (key, spam, ham) that adds to the row already there: built once per dialect."""
-    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
+    insert: Any = dialect_insert(dialect)(table)
     return insert.on_conflict_do_update(index_elements=[key], set_={
         "spam": _floored(table.spam + insert.excluded.spam),
         "ham": _floored(table.ham + insert.excluded.ham)})

@@ -123,7 +123,7 @@ def test_the_duplicate_check_probes_an_index_not_the_article(tmp_path: Any) -> N
         db.create_all()
         for by_email in (False, True):
             for reply in (False, True):
-                query = _facts_query(by_email, reply).statement.compile(db.engine)
+                query = _facts_query(by_email, reply).build("sqlite").compile(db.engine)
                 params = query.construct_params({k: v for k, v in values.items()
                                                  if k in query.binds})
                 plan = " ".join(row[-1] for row in db.session.connection().exec_driver_sql(
